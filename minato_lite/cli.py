@@ -1,0 +1,137 @@
+"""`minato-lite` command line: argument parsing, progress and exit codes only.
+
+Exit codes: 0 ok; 2 bad usage or bad input (one line on stderr, no
+traceback); 1 anything unexpected or missing from the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import MinatoError, one_line
+
+PROG = "minato-lite"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see --help)\n")
+
+
+def _progress(quiet: bool):
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+
+    log = _progress(args.quiet)
+    start = time.perf_counter()
+    result = build_site(
+        args.inputs,
+        args.out,
+        code=args.code,
+        analysis=args.analysis,
+        title=args.title,
+        pyodide=args.pyodide,
+        log=log,
+    )
+    log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")
+    print(result.out)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    serve(args.site, host=args.host, port=args.port, open_browser=not args.no_browser,
+          verbose=args.verbose)
+    return 0
+
+
+def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
+    from .pyodide_dist import assemble
+
+    dist = assemble(args.out, extra_packages=args.package or (), sourcemaps=args.sourcemaps,
+                    log=_progress(args.quiet))
+    print(dist.path)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from .build import ANALYSIS_TYPES
+
+    parser = OneLineParser(prog=PROG, description="Data + code -> a JupyterLite site.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    build = sub.add_parser("build", help="build a site from data files and code")
+    build.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                       help="CSV, TSV, JSON, JSONL, Excel or Parquet files")
+    build.add_argument("-o", "--out", required=True, type=Path, help="site folder to write")
+    build.add_argument("--code", action="append", type=Path, metavar="FILE",
+                       help="analysis code to include (repeatable; never run at build time)")
+    build.add_argument("--analysis", default="comprehensive", choices=ANALYSIS_TYPES)
+    build.add_argument("--title", help="title shown in the notebook and page")
+    build.add_argument("--pyodide", metavar="PATH_OR_URL",
+                       help="Pyodide to self-host (folder or .tar.bz2) or load (URL); "
+                            "default: the public CDN")
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    build.set_defaults(func=cmd_build)
+
+    serve = sub.add_parser("serve", help="serve a built site on this machine")
+    serve.add_argument("site", type=Path)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    serve.set_defaults(func=cmd_serve)
+
+    pyodide = sub.add_parser("pyodide", help="manage offline Pyodide distributions")
+    pyodide_sub = pyodide.add_subparsers(dest="pyodide_command", required=True,
+                                         parser_class=OneLineParser)
+    assemble = pyodide_sub.add_parser(
+        "assemble", help="core runtime + the kernel's pure-Python packages, for offline sites")
+    assemble.add_argument("-o", "--out", required=True, type=Path)
+    assemble.add_argument("--package", action="append", metavar="NAME",
+                          help="also include this pure-Python lockfile package (repeatable)")
+    assemble.add_argument("--sourcemaps", action="store_true", help="keep .map files")
+    assemble.add_argument("-q", "--quiet", action="store_true")
+    assemble.set_defaults(func=cmd_pyodide_assemble)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except MinatoError as exc:
+        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("MINATO_LITE_DEBUG"):
+            raise
+        print(f"{PROG}: unexpected error: {type(exc).__name__}: {one_line(exc)} "
+              "(set MINATO_LITE_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

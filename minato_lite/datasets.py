@@ -76,12 +76,11 @@ def _read_any(item: Any, label: str | None = None) -> list[tuple[str, pd.DataFra
         return _read_path(Path(item))
     if isinstance(item, list):
         return [(label or "data", _from_records(item, label or "records"), "records")]
-    if isinstance(item, Mapping):
-        if label is None and all(isinstance(k, str) for k in item):
-            out = []
-            for key, value in item.items():
-                out.extend(_read_any(value, label=key))
-            return out
+    if isinstance(item, Mapping) and label is None and all(isinstance(k, str) for k in item):
+        out = []
+        for key, value in item.items():
+            out.extend(_read_any(value, label=key))
+        return out
     raise UserError(f"unsupported input of type {type(item).__name__}")
 
 
@@ -94,7 +93,8 @@ def _read_path(path: Path) -> list[tuple[str, pd.DataFrame, str]]:
     reader = _READERS.get(suffix)
     if reader is None:
         raise UserError(
-            f"{path}: unsupported file type {suffix or '(none)'!r}; use one of {', '.join(SUPPORTED)}"
+            f"{path}: unsupported file type {suffix or '(none)'!r}; "
+            f"use one of {', '.join(SUPPORTED)}"
         )
     if path.stat().st_size == 0:
         raise UserError(f"{path}: file is empty")
@@ -138,8 +138,9 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
         except csv.Error:
             delimiter = delimiter or ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, engine="python",
-                            skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, engine="python", skip_blank_lines=True
+        )
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: file has no data") from None
     except pd.errors.ParserError as exc:
@@ -167,7 +168,7 @@ def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:
             raise UserError(f"{path}: object of columns has columns of different lengths")
         return [(path.stem, pd.DataFrame(payload))]
     raise UserError(
-        f"{path}: JSON must be an array of records, an object of columns, or {{\"data\": [...]}}"
+        f'{path}: JSON must be an array of records, an object of columns, or {{"data": [...]}}'
     )
 
 

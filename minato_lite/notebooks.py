@@ -84,12 +84,11 @@ def analysis_notebook(title: str, summaries: Sequence[DatasetSummary]) -> Notebo
             "dataset and `frames` holds every dataset by name. Everything runs in your "
             "browser; nothing is sent to a server.\n\n" + dataset_table(summaries)
         ),
-        code(
-            "import minato\n\n"
-            "minato.datasets()"
+        code("import minato\n\nminato.datasets()"),
+        markdown(
+            "## First rows\n`minato.load(name)` returns a pandas DataFrame with the "
+            "column types the data had when the site was built."
         ),
-        markdown("## First rows\n`minato.load(name)` returns a pandas DataFrame with the "
-                 "column types the data had when the site was built."),
         code(f"df = minato.load({py_literal(first)})\ndf.head(10)"),
         markdown("## Column types and summary"),
         code("df.dtypes"),
@@ -116,7 +115,7 @@ def split_cells(text: str) -> list[str]:
     for line in text.splitlines():
         if line.strip().startswith(CELL_MARKER):
             cells.append([])
-            rest = line.strip()[len(CELL_MARKER):].strip()
+            rest = line.strip()[len(CELL_MARKER) :].strip()
             if rest:
                 cells[-1].append(f"# {rest}")
             continue

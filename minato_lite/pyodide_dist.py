@@ -167,8 +167,10 @@ def fetch_core(version: str = PYODIDE_VERSION, *, log: Log = _quiet) -> Path:
     log(f"downloading the Pyodide {version} core runtime (npm package 'pyodide')")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        _run(["npm", "pack", f"pyodide@{version}", "--pack-destination", tmp, "--silent"],
-             "npm pack pyodide")
+        _run(
+            ["npm", "pack", f"pyodide@{version}", "--pack-destination", tmp, "--silent"],
+            "npm pack pyodide",
+        )
         tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
         if not tarballs:
             raise EnvironmentProblem("npm pack pyodide produced no archive")
@@ -191,9 +193,18 @@ def fetch_wheel(name: str, version: str, *, log: Log = _quiet) -> Path:
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         _run(
             [
-                sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                "--only-binary=:all:", "--python-version", PYODIDE_PYTHON_VERSION,
-                "--dest", tmp, f"{name}=={version}",
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--python-version",
+                PYODIDE_PYTHON_VERSION,
+                "--dest",
+                tmp,
+                f"{name}=={version}",
             ],
             f"pip download {name}=={version}",
         )
@@ -242,8 +253,11 @@ def assemble(
     out = out.expanduser().resolve()
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} exists and is not empty; choose a new folder")
-    staging = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None,
-                                    prefix=f".{out.name}.assemble-"))
+    staging = Path(
+        tempfile.mkdtemp(
+            dir=out.parent if out.parent.exists() else None, prefix=f".{out.name}.assemble-"
+        )
+    )
     try:
         for name in CORE_FILES:
             link_or_copy(core / name, staging / name)
@@ -258,8 +272,9 @@ def assemble(
             entry["sha256"] = sha256_of(wheel)
             shipped[name] = entry
         lock_out = {"info": lock["info"], "packages": shipped}
-        (staging / LOCKFILE).write_text(json.dumps(lock_out, indent=1, sort_keys=True) + "\n",
-                                        encoding="utf-8")
+        (staging / LOCKFILE).write_text(
+            json.dumps(lock_out, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         problems = verify(staging)
         if problems:
             raise EnvironmentProblem("assembled distribution is inconsistent: " + problems[0])
@@ -276,7 +291,9 @@ def assemble(
 
 def verify(path: Path) -> list[str]:
     """Problems with a distribution folder: missing core files, missing or altered wheels."""
-    problems = [f"missing {name}" for name in (ENTRY_MODULE, LOCKFILE) if not (path / name).exists()]
+    problems = [
+        f"missing {name}" for name in (ENTRY_MODULE, LOCKFILE) if not (path / name).exists()
+    ]
     if problems:
         return problems
     lock = json.loads((path / LOCKFILE).read_text(encoding="utf-8"))

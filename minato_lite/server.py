@@ -14,6 +14,7 @@ import threading
 import webbrowser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 from .errors import UserError
 from .site import SITE_MARKER
@@ -33,16 +34,32 @@ EXTRA_TYPES = {
 class SiteRequestHandler(SimpleHTTPRequestHandler):
     """Static files with the site's MIME types; quiet unless asked to log."""
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
-    verbose = False
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        **EXTRA_TYPES,
+    }
+    verbose: ClassVar[bool] = False
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args) -> None:
         if self.verbose:
             super().log_message(format, *args)
 
 
-def make_server(site: Path, host: str = "127.0.0.1", port: int = 0,
-                verbose: bool = False) -> ThreadingHTTPServer:
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that closes a connection early is normal; anything else is reported."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def make_server(
+    site: Path, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+) -> ThreadingHTTPServer:
     """A server for `site` (not yet serving); port 0 picks a free port."""
     site = site.expanduser().resolve()
     if not (site / "index.html").is_file():
@@ -52,10 +69,9 @@ def make_server(site: Path, host: str = "127.0.0.1", port: int = 0,
     handler_class = type("SiteHandler", (SiteRequestHandler,), {"verbose": verbose})
     handler = functools.partial(handler_class, directory=str(site))
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = SiteServer((host, port), handler)
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    server.daemon_threads = True
     return server
 
 
@@ -64,8 +80,13 @@ def server_url(server: ThreadingHTTPServer) -> str:
     return f"http://{host}:{port}/"
 
 
-def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
-          verbose: bool = False) -> None:
+def serve(
+    site: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = True,
+    verbose: bool = False,
+) -> None:
     """Serve until interrupted, printing the URL (and opening it unless told not to)."""
     server = make_server(site, host, port, verbose)
     url = server_url(server)

@@ -139,6 +139,7 @@ def landing_page(title: str, notebook: str) -> str:
 <head>
 <meta charset="utf-8">
 <title>{safe_title}</title>
+<link rel="icon" href="./lab/favicon.ico">
 <meta http-equiv="refresh" content="0; url={target}">
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 </head>
@@ -195,11 +196,18 @@ def run_jupyter_lite_build(lite_dir: Path, output: Path, *, log: Log) -> None:
     env = dict(os.environ)
     env.setdefault("SOURCE_DATE_EPOCH", str(DEFAULT_SOURCE_DATE_EPOCH))
     cmd = [
-        sys.executable, "-m", "jupyterlite_core", "build",
-        "--lite-dir", str(lite_dir),
-        "--output-dir", str(output),
-        "--contents", str(lite_dir / "files"),
-        "--source-date-epoch", env["SOURCE_DATE_EPOCH"],
+        sys.executable,
+        "-m",
+        "jupyterlite_core",
+        "build",
+        "--lite-dir",
+        str(lite_dir),
+        "--output-dir",
+        str(output),
+        "--contents",
+        str(lite_dir / "files"),
+        "--source-date-epoch",
+        env["SOURCE_DATE_EPOCH"],
         "--no-sourcemaps",
     ]
     log("building the JupyterLite app")
@@ -238,8 +246,12 @@ def write_site(
             copy_distribution(choice.local, stage / "static" / "pyodide")
         (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")
         (stage / SITE_MARKER).write_text(
-            json.dumps({**marker, "site_id": site_id, "minato_lite": __version__},
-                       indent=2, sort_keys=True) + "\n", "utf-8")
+            json.dumps(
+                {**marker, "site_id": site_id, "minato_lite": __version__}, indent=2, sort_keys=True
+            )
+            + "\n",
+            "utf-8",
+        )
     return out
 
 

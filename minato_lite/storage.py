@@ -46,7 +46,7 @@ def _scalar_dtype_name(dtype: Any) -> str:
         return str(dtype)
     if isinstance(dtype, pd.StringDtype):
         return "str" if str(dtype) == "str" else "string"
-    return "object" if dtype == object else "str"
+    return "object" if ptypes.is_object_dtype(dtype) else "str"
 
 
 def _text(value: Any) -> str:

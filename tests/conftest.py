@@ -19,12 +19,22 @@ from tests.support.proxy import RecordingProxy
 
 CHROMIUM = os.environ.get("MINATO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # browser services that phone home on their own; the page never asks for them
     "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter",
-    "--disable-client-side-phishing-detection", "--disable-default-apps", "--no-pings",
-    "--allow-browser-signin=false", "--gaia-url=http://127.0.0.1:9", "--lso-url=http://127.0.0.1:9",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--no-pings",
+    "--allow-browser-signin=false",
+    "--gaia-url=http://127.0.0.1:9",
+    "--lso-url=http://127.0.0.1:9",
 ]
 FULL_ENV = "MINATO_PYODIDE_FULL"
 DIST_ENV = "MINATO_PYODIDE_DIST"
@@ -42,8 +52,10 @@ def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         return assemble(tmp_path_factory.mktemp("pyodide") / "dist").path
     except MinatoError as exc:
-        pytest.skip(f"cannot assemble a Pyodide distribution ({exc}); install npm and reach the "
-                    f"npm registry and PyPI, or set {DIST_ENV} to an assembled folder")
+        pytest.skip(
+            f"cannot assemble a Pyodide distribution ({exc}); install npm and reach the "
+            f"npm registry and PyPI, or set {DIST_ENV} to an assembled folder"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +63,11 @@ def full_pyodide() -> Path:
     """A full official Pyodide release, for tests that need pandas in the browser."""
     given = os.environ.get(FULL_ENV)
     if not given:
-        pytest.skip(f"needs pandas in the browser: set {FULL_ENV} to a full Pyodide 314.0.6 "
-                    "release folder or pyodide-314.0.6.tar.bz2 (binary wheels are on no "
-                    "registry reachable here)")
+        pytest.skip(
+            f"needs pandas in the browser: set {FULL_ENV} to a full Pyodide 314.0.6 "
+            "release folder or pyodide-314.0.6.tar.bz2 (binary wheels are on no "
+            "registry reachable here)"
+        )
     if not Path(given).exists():
         pytest.fail(f"{FULL_ENV}={given} does not exist")
     return Path(given)
@@ -94,12 +108,15 @@ def outside_proxy() -> Iterator[RecordingProxy]:
 @pytest.fixture(scope="session")
 def browser(outside_proxy: RecordingProxy):
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium' "
-                    "or set MINATO_CHROMIUM to a Chromium binary")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium' "
+            "or set MINATO_CHROMIUM to a Chromium binary"
+        )
     # report service-worker fetches as context requests too
     os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="pip install playwright (browser from apt, not download)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (browser from apt, not download)"
+    )
     with sync_api.sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -121,8 +138,7 @@ class OffOriginWatch:
 
     def outside(self) -> list[str]:
         from_page = [
-            u for u in self.requests
-            if not u.startswith((self.origin, "data:", "blob:", "about:"))
+            u for u in self.requests if not u.startswith((self.origin, "data:", "blob:", "about:"))
         ]
         return from_page + self.proxy.site_attempts(self._proxy_start)
 

@@ -29,8 +29,7 @@ def wait_for_notebook(page: Page, timeout_s: float = 60) -> None:
 
 def current_tab(page: Page) -> str:
     """Label of the main area's current tab: which document the site opened on."""
-    return page.locator(".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel") \
-        .inner_text().strip()
+    return page.locator(".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel").inner_text().strip()
 
 
 def cell_count(page: Page) -> int:
@@ -38,18 +37,19 @@ def cell_count(page: Page) -> int:
 
 
 def append_and_run(page: Page, source: str, timeout_s: float = 180) -> CellResult:
-    """Add a cell at the end, type `source`, run it, wait for its prompt, return its output."""
+    """Add a cell at the end (the notebook's "click to add a cell" footer), type, run."""
     start = time.perf_counter()
-    page.locator(CELL).last.click()
-    page.keyboard.press("Escape")
     before = cell_count(page)
-    page.keyboard.press("b")
+    page.locator(f"{NOTEBOOK} .jp-Notebook-footer").click()
     page.wait_for_function(
         "([sel, n]) => document.querySelectorAll(sel).length > n", arg=[CELL, before]
     )
-    cell = page.locator(CELL).nth(before)
-    cell.locator(".cm-content").click()
+    editor = page.locator(CELL).nth(before).locator(".cm-content")
+    editor.click()
     page.keyboard.insert_text(source)
+    typed = editor.inner_text()
+    if typed.strip() != source.strip():
+        raise AssertionError(f"cell {before} holds {typed!r}, not the code typed")
     page.keyboard.press("Shift+Enter")
     return wait_for_cell(page, before, start, timeout_s)
 
@@ -69,9 +69,13 @@ def wait_for_cell(page: Page, index: int, start: float, timeout_s: float) -> Cel
     texts = [outputs.nth(i).inner_text() for i in range(outputs.count())]
     errors = [
         cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        .nth(i).inner_text()
-        for i in range(cell.locator(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count())
+        .nth(i)
+        .inner_text()
+        for i in range(
+            cell.locator(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+            ).count()
+        )
     ]
     return CellResult(
         text="\n".join(texts),

@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 #: Chromium's own background services (component updater, network time, sign-in,
 #: autofill). They call home from the browser process even on about:blank (measured),
 #: no page asks for them, and no site resource is ever served from them.
-BROWSER_SERVICE_HOSTS = frozenset({
-    "update.googleapis.com",
-    "clients2.google.com",
-    "accounts.google.com",
-    "content-autofill.googleapis.com",
-})
+BROWSER_SERVICE_HOSTS = frozenset(
+    {
+        "update.googleapis.com",
+        "clients2.google.com",
+        "accounts.google.com",
+        "content-autofill.googleapis.com",
+    }
+)
 
 
 def requested_host(request_line: str) -> str:
@@ -38,7 +40,9 @@ class _Handler(socketserver.StreamRequestHandler):
         line = self.rfile.readline(65536).decode("latin-1").strip()
         if line:
             self.server.attempts.append(line)  # type: ignore[attr-defined]
-        self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        self.wfile.write(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
 
 
 class RecordingProxy(socketserver.ThreadingTCPServer):

@@ -36,7 +36,10 @@ __all__ = [
 ]
 
 IN_BROWSER = sys.platform == "emscripten"
-DATA_DIR = Path(os.environ.get("MINATO_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+#: the site's `data/` folder sits beside this package (`/drive/data` in the browser)
+DATA_DIR = Path(
+    os.environ.get("MINATO_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
+)
 MANIFEST = "manifest.json"
 
 _INT_PREFIXES = ("int", "uint", "Int", "UInt")
@@ -83,14 +86,6 @@ def path(name: str | None = None) -> str:
     return str(DATA_DIR / info(name)["file"])
 
 
-def _reader(name: str | None):
-    entry = info(name)
-    handle = open(DATA_DIR / entry["file"], encoding="utf-8", newline="")
-    rows = csv.reader(handle)
-    next(rows, None)  # header: names come from the schema, which keeps duplicates apart
-    return entry, handle, rows
-
-
 def _plain_value(text: str, column: dict[str, Any]) -> Any:
     """One CSV field as a plain Python value, following the column's dtype."""
     if text == "":
@@ -127,15 +122,17 @@ def records(name: str | None = None, limit: int | None = None) -> list[dict[str,
 
     Duplicate column names are kept apart by suffixing `.1`, `.2`, as pandas does.
     """
-    entry, handle, rows = _reader(name)
+    entry = info(name)
     columns = entry["columns"]
     keys = _unique_keys([c["name"] for c in columns])
     out = []
-    with handle:
+    with open(DATA_DIR / entry["file"], encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows, None)  # header: names come from the schema, which keeps duplicates apart
         for row in rows:
             if limit is not None and len(out) >= limit:
                 break
-            out.append({k: _plain_value(v, c) for k, v, c in zip(keys, row, columns)})
+            out.append({k: _plain_value(v, c) for k, v, c in zip(keys, row, columns, strict=True)})
     return out
 
 

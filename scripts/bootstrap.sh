@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install everything minato-lite's demo and tests need, idempotently:
+# a virtualenv with the package and test tools, Chromium and npm from apt when
+# missing, and an offline Pyodide distribution (core + pure-Python packages).
+# Sourced by demo.sh and test.sh; exports MINATO_PYODIDE_DIST.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing $* with apt"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.minato-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing minato-lite and its test tools into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
+  touch "$stamp"
+fi
+
+missing=()
+[ -x "${MINATO_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
+fi
+
+export MINATO_PYODIDE_DIST="${MINATO_PYODIDE_DIST:-$ROOT/.cache/pyodide-dist}"
+if [ ! -f "$MINATO_PYODIDE_DIST/pyodide-lock.json" ]; then
+  say "assembling an offline Pyodide distribution in $MINATO_PYODIDE_DIST"
+  .venv/bin/minato-lite pyodide assemble -o "$MINATO_PYODIDE_DIST"
+fi

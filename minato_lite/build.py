@@ -8,27 +8,32 @@ flag syntax errors in the notebook.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import notebooks
 from .datasets import Dataset, Input, load_inputs
 from .errors import UserError
-from .notebooks import CodeSource, DatasetSummary, NotebookFile
-from .site import SiteFiles, choose_pyodide, runtime_files, write_site
+from .notebooks import CodeSource, NotebookFile
+from .profile import DatasetProfile, profile_dataset
+from .site import SiteFiles, choose_pyodide, runtime_files, shipped_content, write_site
 from .storage import MANIFEST_FORMAT, encode_frame
 
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
 STARTUP_SOURCE = '''"""minato-lite kernel startup, run by IPython through PYTHONSTARTUP."""
+import os as _os
 import sys as _sys
 
-if "/drive" not in _sys.path:
-    _sys.path.insert(0, "/drive")
+# the folder holding this package: /drive in the browser, a copy of files/ under CPython
+_here = _os.path.abspath(globals().get("__file__", "/drive/minato/startup.py"))
+_root = _os.path.dirname(_os.path.dirname(_here))
+if _root not in _sys.path:
+    _sys.path.insert(0, _root)
 import minato
 
 minato._startup(globals())
-del _sys
+del _os, _sys, _here, _root
 '''
 
 
@@ -40,6 +45,18 @@ class BuildResult:
     datasets: list[str]
     notebooks: list[str]
     pyodide_url: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything site-specific, computed before a single file is written."""
+
+    title: str
+    analysis: str
+    datasets: list[Dataset]
+    profiles: list[DatasetProfile]
+    notebooks: list[NotebookFile]
+    files: SiteFiles
 
 
 def read_code(code: str | Path | Iterable[str | Path] | None) -> list[CodeSource]:
@@ -64,16 +81,6 @@ def read_code(code: str | Path | Iterable[str | Path] | None) -> list[CodeSource
     return sources
 
 
-def summarize(dataset: Dataset) -> DatasetSummary:
-    return DatasetSummary(
-        name=dataset.name,
-        label=dataset.label,
-        source=dataset.source,
-        rows=int(dataset.frame.shape[0]),
-        columns=int(dataset.frame.shape[1]),
-    )
-
-
 def site_contents(
     datasets: Sequence[Dataset], docs: Sequence[NotebookFile], title: str
 ) -> SiteFiles:
@@ -93,12 +100,47 @@ def site_contents(
             }
         )
     files.add("data/manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    for rel, content in runtime_files().items():
+    for rel, content in [*runtime_files().items(), *shipped_content().items()]:
         files.add(rel, content)
     files.add("minato/startup.py", STARTUP_SOURCE)
     for doc in docs:
         files.add(doc.path, doc.dumps())
     return files
+
+
+def prepare(
+    inputs: Input | Iterable[Input],
+    *,
+    code: str | Path | Iterable[str | Path] | None = None,
+    analysis: str = "comprehensive",
+    title: str | None = None,
+) -> Prepared:
+    """Read, profile and generate: the pure part of a build (no app, no output folder)."""
+    if analysis not in ANALYSIS_TYPES:
+        raise UserError(
+            f"unknown analysis type {analysis!r}; use one of {', '.join(ANALYSIS_TYPES)}"
+        )
+    datasets = load_inputs(inputs)
+    sources = read_code(code)
+    if analysis == "custom" and not sources:
+        raise UserError("--analysis custom shows only your code; give it with --code FILE")
+    title = " ".join((title or datasets[0].label).split()) or "Analysis"
+    profiles = [profile_dataset(ds) for ds in datasets]
+    docs = []
+    if analysis != "custom":
+        docs.append(notebooks.analysis_notebook(title, profiles, analysis))
+    if sources:
+        docs.append(notebooks.code_notebook(sources, [p.name for p in profiles]))
+    if analysis != "custom":
+        docs.append(notebooks.explorer_notebook([p.name for p in profiles]))
+    return Prepared(
+        title=title,
+        analysis=analysis,
+        datasets=datasets,
+        profiles=profiles,
+        notebooks=docs,
+        files=site_contents(datasets, docs, title),
+    )
 
 
 def build_site(
@@ -109,48 +151,39 @@ def build_site(
     analysis: str = "comprehensive",
     title: str | None = None,
     pyodide: str | Path | None = None,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
 
     `inputs`: file paths (CSV, TSV, JSON, JSONL, Excel, Parquet), DataFrames,
     lists of records, or a dict mapping names to any of these.
+    `code`: code text (`str`) or files (`Path`), placed in `code.ipynb`, never run.
     `pyodide`: None for the public CDN, a URL, or a local distribution folder
     or release tarball to self-host (then the site works offline).
     """
     log = log or (lambda _msg: None)
-    if analysis not in ANALYSIS_TYPES:
-        raise UserError(
-            f"unknown analysis type {analysis!r}; use one of {', '.join(ANALYSIS_TYPES)}"
-        )
-    datasets = load_inputs(inputs)
-    sources = read_code(code)
-    title = " ".join((title or datasets[0].label).split()) or "Analysis"
+    prepared = prepare(inputs, code=code, analysis=analysis, title=title)
     choice = choose_pyodide(pyodide, log=log)
-    summaries = [summarize(ds) for ds in datasets]
-    docs = [notebooks.analysis_notebook(title, summaries)]
-    if sources:
-        docs.append(notebooks.code_notebook(sources, [s.name for s in summaries]))
-    files = site_contents(datasets, docs, title)
+    names = [d.path for d in prepared.notebooks]
     marker = {
-        "title": title,
+        "title": prepared.title,
         "analysis": analysis,
-        "datasets": [ds.name for ds in datasets],
-        "notebooks": [d.path for d in docs],
+        "datasets": [ds.name for ds in prepared.datasets],
+        "notebooks": names,
         "pyodide_url": choice.url,
     }
     write_site(
         Path(out),
-        files,
-        title=title,
-        landing_notebook=docs[0].path,
+        prepared.files,
+        title=prepared.title,
+        landing_notebook=names[0],
         choice=choice,
         marker=marker,
         log=log,
     )
     return BuildResult(
         out=Path(out),
-        datasets=[d.name for d in datasets],
-        notebooks=[d.path for d in docs],
+        datasets=[d.name for d in prepared.datasets],
+        notebooks=names,
         pyodide_url=choice.url,
     )

@@ -67,6 +67,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .execute import execute_site
+
+    if not args.execute:
+        from .execute import site_notebooks
+
+        names = site_notebooks(args.site)
+        print(
+            f"{args.site}: a minato-lite site with {', '.join(names)}; "
+            "add --execute to run its notebooks"
+        )
+        return 0
+    runs = execute_site(
+        args.site,
+        include_code=args.include_code,
+        output=args.output,
+        timeout=args.timeout,
+        log=_progress(args.quiet),
+    )
+    for run in runs:
+        line = f"{run.status.upper():4} {run.notebook}"
+        if run.status != "skip":
+            line += f" ({run.seconds:.1f}s)"
+        if run.detail:
+            line += f": {run.detail}"
+        print(line)
+    failed = [r for r in runs if r.status == "fail"]
+    return 1 if failed else 0
+
+
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
     from .pyodide_dist import assemble
 
@@ -120,6 +150,25 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")
+    check.add_argument("site", type=Path)
+    check.add_argument(
+        "--execute",
+        action="store_true",
+        help="run the generated notebooks under CPython with the site's data",
+    )
+    check.add_argument(
+        "--include-code",
+        action="store_true",
+        help="also run the notebook with your code (never by default)",
+    )
+    check.add_argument(
+        "--output", type=Path, metavar="DIR", help="save the executed notebooks, with outputs, here"
+    )
+    check.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    check.add_argument("-q", "--quiet", action="store_true")
+    check.set_defaults(func=cmd_check)
 
     pyodide = sub.add_parser("pyodide", help="manage offline Pyodide distributions")
     pyodide_sub = pyodide.add_subparsers(

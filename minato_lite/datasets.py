@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pandas.api import types as ptypes
 
 from .errors import UserError
 from .naming import unique_names
@@ -107,6 +108,40 @@ def _read_path(path: Path) -> list[tuple[str, pd.DataFrame, str]]:
     return [(label, _checked(frame, str(path)), str(path.name)) for label, frame in tables]
 
 
+ISO_DATETIME = (
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def infer_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn text columns whose every value is an ISO 8601 date or time into datetimes.
+
+    Only for text formats (CSV, JSON, records), where dates arrive as strings.
+    A column with one offset keeps it (`datetime64[.., UTC+09:00]`); mixed
+    offsets are converted to UTC; anything not uniformly ISO stays text.
+    """
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if not (ptypes.is_object_dtype(series.dtype) or ptypes.is_string_dtype(series.dtype)):
+            continue
+        values = series.dropna()
+        if values.empty or not values.map(lambda v: isinstance(v, str)).all():
+            continue
+        if not values.str.fullmatch(ISO_DATETIME).all():
+            continue
+        try:
+            parsed = pd.to_datetime(series, format="ISO8601")
+        except ValueError:
+            try:
+                parsed = pd.to_datetime(series, format="ISO8601", utc=True)
+            except ValueError:
+                continue
+        frame.isetitem(position, parsed)
+    return frame
+
+
 def _checked(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if frame.shape[1] == 0:
         raise UserError(f"{where}: no columns found")
@@ -145,7 +180,7 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
         raise UserError(f"{path}: file has no data") from None
     except pd.errors.ParserError as exc:
         raise UserError(f"{path}: malformed {path.suffix.lstrip('.').upper()}: {exc}") from None
-    return [(path.stem, frame)]
+    return [(path.stem, infer_datetimes(frame))]
 
 
 def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:
@@ -166,7 +201,7 @@ def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:
         lengths = {len(v) for v in payload.values()}
         if len(lengths) != 1:
             raise UserError(f"{path}: object of columns has columns of different lengths")
-        return [(path.stem, pd.DataFrame(payload))]
+        return [(path.stem, infer_datetimes(pd.DataFrame(payload)))]
     raise UserError(
         f'{path}: JSON must be an array of records, an object of columns, or {{"data": [...]}}'
     )
@@ -214,7 +249,7 @@ def _from_records(records: list, where: str) -> pd.DataFrame:
     bad = next((i for i, r in enumerate(records) if not isinstance(r, Mapping)), None)
     if bad is not None:
         raise UserError(f"{where}: record {bad} is not an object")
-    return pd.DataFrame.from_records(records)
+    return infer_datetimes(pd.DataFrame.from_records(records))
 
 
 _READERS: dict[str, Callable[[Path], list[tuple[str, pd.DataFrame]]]] = {

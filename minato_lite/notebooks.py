@@ -16,21 +16,15 @@ from dataclasses import dataclass
 import nbformat
 from nbformat import v4
 
-from .markup import md_code, md_text, py_literal
+from .markup import md_code, md_text
+from .profile import DatasetProfile
+from .templates import section
 
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 ANALYSIS_NOTEBOOK = "analysis.ipynb"
-
-
-@dataclass(frozen=True)
-class DatasetSummary:
-    """What notebooks need to know about a dataset (no data, no pandas objects)."""
-
-    name: str
-    label: str
-    source: str
-    rows: int
-    columns: int
+EXPLORER_NOTEBOOK = "explorer.ipynb"
+#: categories show their most common values; the rest are one "other" bar
+TOP_N = 10
 
 
 @dataclass(frozen=True)
@@ -65,36 +59,89 @@ def document(name: str, cells: Sequence[nbformat.NotebookNode]) -> NotebookFile:
     return NotebookFile(path=name, notebook=nb)
 
 
-def dataset_table(summaries: Sequence[DatasetSummary]) -> str:
+def dataset_table(profiles: Sequence[DatasetProfile]) -> str:
     rows = ["| dataset | from | rows | columns |", "|---|---|---:|---:|"]
     rows += [
-        f"| {md_code(s.name)} | {md_text(s.source)} | {s.rows:,} | {s.columns:,} |"
-        for s in summaries
+        f"| {md_code(p.name)} | {md_text(p.source)} | {p.rows:,} | {len(p.columns):,} |"
+        for p in profiles
     ]
     return "\n".join(rows)
 
 
-def analysis_notebook(title: str, summaries: Sequence[DatasetSummary]) -> NotebookFile:
-    """The notebook a site opens on: what is loaded, how to reach it, a first look."""
-    first = summaries[0].name
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def plan_sections(profile: DatasetProfile, analysis: str) -> list[tuple[str, dict] | str]:
+    """Which templates a dataset gets for an analysis type, with their parameters.
+
+    Sections adapt to the data; where a requested section cannot apply, a
+    one-line note (a plain string here) says why instead.
+    """
+    numeric = _unique(profile.names("numeric"))
+    categorical = _unique(profile.names("categorical") + profile.names("boolean"))
+    dates = _unique(profile.names("datetime"))
+    name = profile.name
+    plan: list[tuple[str, dict] | str] = [("overview", {"DATASET": name})]
+    wants = {
+        "comprehensive": ("missing", "distributions", "correlations", "categories", "timeseries"),
+        "descriptive": ("missing", "distributions", "categories"),
+        "correlation": ("correlations",),
+        "timeseries": ("timeseries",),
+    }[analysis]
+    explicit = analysis in ("correlation", "timeseries")
+    for wanted in wants:
+        if wanted == "missing" and profile.missing_cells:
+            plan.append(("missing", {"DATASET": name}))
+        elif wanted == "distributions" and numeric:
+            plan.append(("distributions", {"DATASET": name, "NUMERIC": numeric}))
+        elif wanted == "correlations":
+            if len(numeric) >= 2:
+                plan.append(("correlations", {"DATASET": name, "NUMERIC": numeric}))
+            elif explicit:
+                plan.append("No correlations: this dataset has fewer than two numeric columns.")
+        elif wanted == "categories" and categorical:
+            plan.append(
+                ("categories", {"DATASET": name, "CATEGORICAL": categorical, "TOP_N": TOP_N})
+            )
+        elif wanted == "timeseries":
+            if dates:
+                plan.append(
+                    ("timeseries", {"DATASET": name, "DATETIME": dates[0], "NUMERIC": numeric})
+                )
+            elif explicit:
+                plan.append("No time series: this dataset has no date or time column.")
+    return plan
+
+
+def analysis_notebook(
+    title: str, profiles: Sequence[DatasetProfile], analysis: str
+) -> NotebookFile:
+    """The notebook a site opens on: what is loaded, then sections chosen per dataset."""
     cells = [
         markdown(
             f"# {md_text(title)}\n\n"
             "The kernel started with this site's data already loaded: `df` is the first "
             "dataset and `frames` holds every dataset by name. Everything runs in your "
-            "browser; nothing is sent to a server.\n\n" + dataset_table(summaries)
+            "browser; nothing is sent to a server.\n\n" + dataset_table(profiles)
         ),
         code("import minato\n\nminato.datasets()"),
-        markdown(
-            "## First rows\n`minato.load(name)` returns a pandas DataFrame with the "
-            "column types the data had when the site was built."
-        ),
-        code(f"df = minato.load({py_literal(first)})\ndf.head(10)"),
-        markdown("## Column types and summary"),
-        code("df.dtypes"),
-        code('df.describe(include="all").T'),
     ]
+    several = len(profiles) > 1
+    for profile in profiles:
+        if several:
+            cells.append(markdown(f"# Dataset {md_code(profile.name)}"))
+        for item in plan_sections(profile, analysis):
+            if isinstance(item, str):
+                cells.append(markdown(f"> {md_text(item)}"))
+            else:
+                cells.extend(section(item[0], item[1], heading_shift=1 if several else 0))
     return document(ANALYSIS_NOTEBOOK, cells)
+
+
+def explorer_notebook(names: Sequence[str]) -> NotebookFile:
+    """ipywidgets controls over every dataset of the site."""
+    return document(EXPLORER_NOTEBOOK, section("explorer", {"DATASETS": list(names)}))
 
 
 CODE_NOTEBOOK = "code.ipynb"

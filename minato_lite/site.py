@@ -102,6 +102,16 @@ def runtime_files() -> dict[str, bytes]:
     }
 
 
+def shipped_content() -> dict[str, bytes]:
+    """Files from `content/` that every site carries (the welcome README)."""
+    root = resource_dir("content")
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
 def kernel_settings(choice: PyodideChoice) -> dict[str, Any]:
     """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell."""
     options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
@@ -245,6 +255,8 @@ def write_site(
             log("adding the local Pyodide distribution")
             copy_distribution(choice.local, stage / "static" / "pyodide")
         (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")
+        if (stage / "lab" / "favicon.ico").is_file():  # browsers ask for /favicon.ico first
+            shutil.copy2(stage / "lab" / "favicon.ico", stage / "favicon.ico")
         (stage / SITE_MARKER).write_text(
             json.dumps(
                 {**marker, "site_id": site_id, "minato_lite": __version__}, indent=2, sort_keys=True

@@ -30,9 +30,11 @@ __all__ = [
     "info",
     "load",
     "load_all",
+    "numbers",
     "path",
     "records",
     "title",
+    "unique_columns",
 ]
 
 IN_BROWSER = sys.platform == "emscripten"
@@ -212,6 +214,25 @@ def load(name: str | None = None):
     frame.columns = [c["name"] for c in columns]
     frame.attrs["minato_name"] = entry["name"]
     return frame
+
+
+def numbers(frame):
+    """Columns as floats for statistics and plots: booleans 0/1, durations in seconds,
+    missing and infinite values as NaN."""
+    pd = _pandas()
+    out = {}
+    for name in frame.columns.unique():
+        column = frame[name]
+        if getattr(column.dtype, "kind", "") == "m":
+            column = column.dt.total_seconds()
+        column = pd.to_numeric(column.astype(object), errors="coerce").astype(float)
+        out[name] = column.where(column.abs() != float("inf"))
+    return pd.DataFrame(out, index=frame.index)
+
+
+def unique_columns(frame):
+    """The frame without repeated column names (the first of each is kept)."""
+    return frame.loc[:, ~frame.columns.duplicated()]
 
 
 def load_all() -> dict[str, Any]:

@@ -1,0 +1,71 @@
+"""Fill the section templates in `notebooks/` for one dataset.
+
+A template is a real notebook. Its cell tagged `parameters` is replaced by
+assignments generated here, from values that are only strings, integers or
+lists of strings, each written with `repr` (always an inert Python literal).
+Cells tagged `template-only` (the sample-data setup) are dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+
+import nbformat
+from nbformat import v4
+
+from .resources import resource_dir
+
+PARAMETERS = "parameters"
+TEMPLATE_ONLY = "template-only"
+Value = str | int | list[str]
+
+
+@functools.cache
+def load_template(name: str) -> nbformat.NotebookNode:
+    path = resource_dir("notebooks") / f"{name}.ipynb"
+    return nbformat.read(path, as_version=4)
+
+
+def template_parameters(name: str) -> list[str]:
+    """Names the template's parameters cell assigns, in order."""
+    for cell in load_template(name).cells:
+        if PARAMETERS in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            return [t.id for node in tree.body for t in node.targets]  # type: ignore[attr-defined]
+    return []
+
+
+def literal(value: Value) -> str:
+    """A Python literal for a parameter value; refuses anything that is not plain data."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, list)):
+        raise TypeError(f"unsupported parameter value {value!r}")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise TypeError("list parameters must hold strings")
+    return repr(value)
+
+
+def _shift_headings(source: str, levels: int) -> str:
+    lines = source.split("\n")
+    return "\n".join("#" * levels + line if line.startswith("#") else line for line in lines)
+
+
+def section(name: str, params: dict[str, Value], heading_shift: int = 0) -> list:
+    """The template's cells for one dataset, with its parameters cell filled in."""
+    expected = template_parameters(name)
+    if sorted(expected) != sorted(params):
+        raise ValueError(f"template {name} takes {expected}, got {sorted(params)}")
+    cells = []
+    for cell in load_template(name).cells:
+        tags = cell.metadata.get("tags", [])
+        if TEMPLATE_ONLY in tags:
+            continue
+        if PARAMETERS in tags:
+            source = "\n".join(f"{key} = {literal(params[key])}" for key in expected)
+            new = v4.new_code_cell(source, metadata={"tags": [PARAMETERS]})
+        elif cell.cell_type == "markdown":
+            new = v4.new_markdown_cell(_shift_headings(cell.source, heading_shift))
+        else:
+            new = v4.new_code_cell(cell.source)
+        cells.append(new)
+    return cells

@@ -30,6 +30,8 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED = sorted(
     {*TEXT_SUFFIXES, *JSON_SUFFIXES, *JSONL_SUFFIXES, *EXCEL_SUFFIXES, *PARQUET_SUFFIXES}
 )
+#: how many levels of nested objects in records become their own columns
+NESTED_LEVELS = 2
 #: BOMs first: a UTF-16 file also decodes (wrongly) as Latin-1
 ENCODINGS = ("utf-8-sig", "utf-16", "latin-1")
 
@@ -115,8 +117,10 @@ ISO_DATETIME = (
 )
 
 
-def infer_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Turn text columns whose every value is an ISO 8601 date or time into datetimes.
+def infer_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give text-format columns the types their values show: ISO 8601 dates, booleans.
+
+    Dates: every value must be an ISO 8601 date or time.
 
     Only for text formats (CSV, JSON, records), where dates arrive as strings.
     A column with one offset keeps it (`datetime64[.., UTC+09:00]`); mixed
@@ -127,7 +131,12 @@ def infer_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
         if not (ptypes.is_object_dtype(series.dtype) or ptypes.is_string_dtype(series.dtype)):
             continue
         values = series.dropna()
-        if values.empty or not values.map(lambda v: isinstance(v, str)).all():
+        if values.empty:
+            continue
+        if values.map(lambda v: isinstance(v, bool)).all():  # JSON true/false with nulls
+            frame.isetitem(position, series.astype("boolean"))
+            continue
+        if not values.map(lambda v: isinstance(v, str)).all():
             continue
         if not values.str.fullmatch(ISO_DATETIME).all():
             continue
@@ -174,13 +183,18 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
             delimiter = delimiter or ","
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, engine="python", skip_blank_lines=True
+            io.StringIO(text),
+            sep=delimiter,
+            engine="python",
+            skip_blank_lines=True,
+            # semicolon files come from locales that write decimals with a comma
+            decimal="," if delimiter == ";" else ".",
         )
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: file has no data") from None
     except pd.errors.ParserError as exc:
         raise UserError(f"{path}: malformed {path.suffix.lstrip('.').upper()}: {exc}") from None
-    return [(path.stem, infer_datetimes(frame))]
+    return [(path.stem, infer_types(frame))]
 
 
 def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:
@@ -201,7 +215,7 @@ def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:
         lengths = {len(v) for v in payload.values()}
         if len(lengths) != 1:
             raise UserError(f"{path}: object of columns has columns of different lengths")
-        return [(path.stem, infer_datetimes(pd.DataFrame(payload)))]
+        return [(path.stem, infer_types(pd.DataFrame(payload)))]
     raise UserError(
         f'{path}: JSON must be an array of records, an object of columns, or {{"data": [...]}}'
     )
@@ -249,7 +263,24 @@ def _from_records(records: list, where: str) -> pd.DataFrame:
     bad = next((i for i, r in enumerate(records) if not isinstance(r, Mapping)), None)
     if bad is not None:
         raise UserError(f"{where}: record {bad} is not an object")
-    return infer_datetimes(pd.DataFrame.from_records(records))
+    # nested objects become dotted columns (`meta.source`); deeper values and lists stay
+    # as JSON text, so every cell is hashable and every value survives
+    frame = pd.json_normalize(records, max_level=NESTED_LEVELS)
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if ptypes.is_object_dtype(column.dtype) and column.map(_is_container).any():
+            frame.isetitem(position, column.map(_json_text))
+    return infer_types(frame)
+
+
+def _is_container(value: object) -> bool:
+    return isinstance(value, (dict, list, tuple))
+
+
+def _json_text(value: object) -> object:
+    if _is_container(value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return value
 
 
 _READERS: dict[str, Callable[[Path], list[tuple[str, pd.DataFrame]]]] = {

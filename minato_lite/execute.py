@@ -47,15 +47,20 @@ def _error_summary(exc: Exception) -> str:
     return one_line(f"{name}: {value}")[:300]
 
 
-def execute_site(
-    site: Path,
+def execute_folder(
+    work: Path,
+    names: list[str],
     *,
     include_code: bool = False,
     output: Path | None = None,
     timeout: int = 600,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[NotebookRun]:
-    """Execute every generated notebook top to bottom; report one result per notebook."""
+    """Execute notebooks that sit in `work` (a site's contents), each in a fresh kernel.
+
+    Notebooks are saved, with outputs, into `output` if given; `work` itself
+    is changed only by what the notebooks do.
+    """
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -65,38 +70,49 @@ def execute_site(
             "executing notebooks needs nbclient, ipykernel and matplotlib: "
             "pip install 'minato-lite[check]'"
         ) from None
+    # the same startup as in the browser: `minato`, `df` and `frames` before the first cell
+    env = {**os.environ, "PYTHONSTARTUP": str(work / STARTUP_FILE)}
+    env.pop("MPLBACKEND", None)  # plots render inline, as in the browser
+    env.pop("MINATO_DATA_DIR", None)
+    runs = []
+    for name in names:
+        if name == CODE_NOTEBOOK and not include_code:
+            runs.append(NotebookRun(name, "skip", detail="your code runs only with --include-code"))
+            continue
+        log(f"executing {name}")
+        nb = nbformat.read(work / name, as_version=4)
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+        )
+        start = time.perf_counter()
+        try:
+            client.execute(env=env, stderr=subprocess.DEVNULL)
+            run = NotebookRun(name, "pass", time.perf_counter() - start)
+        except CellExecutionError as exc:
+            run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
+        except Exception as exc:  # kernel died, timeout: still a failed notebook
+            run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
+        runs.append(run)
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, output / name)
+    return runs
+
+
+def execute_site(
+    site: Path,
+    *,
+    include_code: bool = False,
+    output: Path | None = None,
+    timeout: int = 600,
+    log: Callable[[str], None] = lambda _m: None,
+) -> list[NotebookRun]:
+    """Execute a built site's notebooks on a copy of its contents; the site is not touched."""
     site = site.expanduser().resolve()
     names = site_notebooks(site)
-    runs = []
     with tempfile.TemporaryDirectory(prefix="minato-check-") as tmp:
         work = Path(tmp) / "files"
         shutil.copytree(site / "files", work)
-        for name in names:
-            if name == CODE_NOTEBOOK and not include_code:
-                runs.append(
-                    NotebookRun(name, "skip", detail="your code runs only with --include-code")
-                )
-                continue
-            log(f"executing {name}")
-            nb = nbformat.read(work / name, as_version=4)
-            client = NotebookClient(
-                nb,
-                timeout=timeout,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(work)}},
-            )
-            start = time.perf_counter()
-            env = {**os.environ, "PYTHONSTARTUP": str(work / STARTUP_FILE)}
-            try:
-                # the same startup as in the browser: `df` and `frames` before the first cell
-                client.execute(env=env, stderr=subprocess.DEVNULL)
-                run = NotebookRun(name, "pass", time.perf_counter() - start)
-            except CellExecutionError as exc:
-                run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
-            except Exception as exc:  # kernel died, timeout: still a failed notebook
-                run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
-            runs.append(run)
-            if output is not None:
-                output.mkdir(parents=True, exist_ok=True)
-                nbformat.write(nb, output / name)
-    return runs
+        return execute_folder(
+            work, names, include_code=include_code, output=output, timeout=timeout, log=log
+        )

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Iterable
 
 MAX_NAME_LENGTH = 48
-RESERVED = frozenset({"minato", "data", "manifest", "index", "files", "api"})
 
 
 def slugify(label: str) -> str:
@@ -26,8 +25,6 @@ def slugify(label: str) -> str:
         text = "dataset"
     if text[0].isdigit():
         text = f"data_{text}"[:MAX_NAME_LENGTH]
-    if text in RESERVED:
-        text = f"{text}_data"
     return text
 
 

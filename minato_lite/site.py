@@ -223,8 +223,29 @@ def run_jupyter_lite_build(lite_dir: Path, output: Path, *, log: Log) -> None:
     log("building the JupyterLite app")
     result = subprocess.run(cmd, cwd=lite_dir, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise EnvironmentProblem("jupyter lite build failed: " + " | ".join(tail))
+        lines = (result.stdout + "\n" + result.stderr).strip().splitlines()
+        errors = [line for line in lines if "Error" in line and "UserWarning" not in line]
+        raise EnvironmentProblem(
+            "jupyter lite build failed: " + (errors[-1] if errors else " | ".join(lines[-3:]))
+        )
+
+
+def build_app_into(stage: Path, lite_dir: Path, *, log: Log) -> None:
+    """Run `jupyter lite build` so that nothing outside `stage` is touched.
+
+    With a source date epoch set, jupyterlite-core 0.8.6 re-timestamps every
+    file below the *parent* of its output folder (`maybe_timestamp(dest.parent)`
+    walks it recursively). Building straight into `OUT` would rewrite the
+    mtimes of everything beside `OUT`, e.g. a whole home folder. So the app is
+    built one level deeper in a private folder and moved up, entry by entry.
+    """
+    private = stage / ".jupyterlite-build"
+    output = private / "site"
+    private.mkdir()
+    run_jupyter_lite_build(lite_dir, output, log=log)
+    for entry in output.iterdir():
+        os.replace(entry, stage / entry.name)
+    shutil.rmtree(private)
 
 
 def write_site(
@@ -250,7 +271,7 @@ def write_site(
         for wheel in wheels:
             link_or_copy(wheel, lite_dir / "pypi" / wheel.name)
         files.write(lite_dir / "files")
-        run_jupyter_lite_build(lite_dir, stage, log=log)
+        build_app_into(stage, lite_dir, log=log)
         if choice.local is not None:
             log("adding the local Pyodide distribution")
             copy_distribution(choice.local, stage / "static" / "pyodide")

@@ -62,6 +62,17 @@ def test_kernel_starts_with_minato_and_data_and_nothing_leaves_localhost(
         assert third.text.splitlines()[0] == "False", third.text
         assert "ERR minato.load needs pandas" in third.text and "--pyodide" in third.text
 
+    # widgets work offline: the site ships ipywidgets, comm and jupyterlab_widgets wheels
+    widget = lab.append_and_run(
+        page,
+        'await minato.ensure("ipywidgets")\n'
+        "import ipywidgets\n"
+        'ipywidgets.IntSlider(value=7, description="towns")',
+    )
+    assert widget.errors == [], widget.errors
+    page.wait_for_selector(".jupyter-widgets.widget-slider", timeout=30_000)
+    assert "towns" in page.locator(".jupyter-widgets.widget-slider").last.inner_text()
+
     print(f"\nfirst cell output {first_output_s:.1f}s after page load")
     assert watch.outside() == [], f"requests left 127.0.0.1: {watch.outside()}"
 

@@ -35,3 +35,16 @@ def test_rebuild_replaces_the_site_in_place(tmp_path: Path):
     build_site([data], out, title="second")
     assert "second" in (out / "index.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "site"]
+
+
+def test_build_leaves_files_beside_the_output_untouched(tmp_path: Path):
+    """jupyterlite-core re-timestamps the output's parent tree; the build must shield it."""
+    neighbour = tmp_path / "notes" / "draft.txt"
+    neighbour.parent.mkdir()
+    neighbour.write_text("mine")
+    before = neighbour.stat().st_mtime_ns
+    data = tmp_path / "a.csv"
+    data.write_text("x\n1\n")
+    build_site([data], tmp_path / "site")
+    assert neighbour.stat().st_mtime_ns == before
+    assert data.stat().st_mtime_ns >= before

@@ -17,14 +17,6 @@ from tests.support import lab
 pytestmark = pytest.mark.browser
 
 
-def run_all_cells(page) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    # cells run in order, so a cell appended after them finishes last
-    done = lab.append_and_run(page, 'print("all cells done")', timeout_s=600)
-    assert "all cells done" in done.text
-
-
 def tracebacks(page) -> list[str]:
     texts = page.locator(lab.STDERR).all_inner_texts()
     return [t for t in texts if "Traceback" in t or "Error" in t]
@@ -44,7 +36,7 @@ def test_generated_notebooks_run_without_errors_and_draw(
     page, watch = page_for(server.url)
     page.goto(f"{server.url}lab/index.html?path={notebook}")
     lab.wait_for_notebook(page)
-    run_all_cells(page)
+    lab.run_all_cells(page)
     assert tracebacks(page) == []
     if notebook == "analysis.ipynb":
         assert page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output img").count() >= 5
@@ -72,8 +64,9 @@ def test_run_all_on_the_code_notebook_reports_only_real_errors(
     page.goto(server.url + "index.html")
     lab.wait_for_notebook(page)
     assert lab.current_tab(page) == "code.ipynb"
-    run_all_cells(page)
-    assert "rows: 12" in page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output").all_inner_texts()[0]
+    lab.run_all_cells(page)
+    texts = page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output").all_inner_texts()
+    assert "rows: 12" in "\n".join(texts)
     errors = tracebacks(page)
     assert len(errors) == 1 and "ZeroDivisionError" in errors[0]
     assert watch.outside() == []

@@ -79,3 +79,25 @@ def wait_for_cell(cell: Locator, start: float, timeout_s: float) -> CellResult:
         seconds=time.perf_counter() - start,
         has_image=cell.locator(".jp-OutputArea-output img").count() > 0,
     )
+
+
+def run_all_cells(page: Page, timeout_s: float = 600) -> None:
+    """Run > Run All Cells, then wait until no cell is queued or running.
+
+    Not a sentinel cell: after an error JupyterLab drops the queued cells, so
+    a sentinel would never run.
+    """
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    prompts = page.locator(f"{CELL}.jp-CodeCell .jp-InputArea-prompt")
+    deadline = time.perf_counter() + timeout_s
+    settled = 0
+    while time.perf_counter() < deadline:
+        texts = prompts.all_inner_texts()
+        busy = any("*" in t for t in texts)
+        started = any(any(ch.isdigit() for ch in t) for t in texts)
+        settled = settled + 1 if started and not busy else 0
+        if settled >= 3:
+            return
+        page.wait_for_timeout(300)
+    raise TimeoutError(f"cells still running after {timeout_s}s")

@@ -8,12 +8,13 @@ flag syntax errors in the notebook.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import notebooks
-from .datasets import Dataset, Input, load_inputs
+from .datasets import Dataset, Input, load_inputs, sample_rows
 from .errors import UserError
 from .notebooks import CodeSource, NotebookFile
 from .profile import DatasetProfile, profile_dataset
@@ -81,6 +82,37 @@ def read_code(code: str | Path | Iterable[str | Path] | None) -> list[CodeSource
     return sources
 
 
+#: what a browser tab can comfortably hold as CSV text plus its DataFrame
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """`200MB`, `1.5GB`, `5000000` -> bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", text.upper())
+    if not match:
+        raise UserError(f"cannot read size {text!r}; write it like 200MB or 1GB")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _human(size: int) -> str:
+    for unit in ("GB", "MB", "KB"):
+        if size >= _UNITS[unit]:
+            return f"{size / _UNITS[unit]:.1f} {unit}"
+    return f"{size} B"
+
+
+def check_size(files: SiteFiles, max_bytes: int, sampled: bool) -> None:
+    """Refuse data a browser tab cannot hold, saying how to sample or raise the limit."""
+    data = sum(len(v) for k, v in files.files.items() if k.startswith("data/"))
+    if data > max_bytes:
+        hint = "use a smaller --sample" if sampled else "keep a random sample with --sample N"
+        raise UserError(
+            f"the data is {_human(data)} as stored, above the {_human(max_bytes)} limit for "
+            f"in-browser use; {hint} (rows), or raise the limit with --max-size"
+        )
+
+
 def site_contents(
     datasets: Sequence[Dataset], docs: Sequence[NotebookFile], title: str
 ) -> SiteFiles:
@@ -96,6 +128,7 @@ def site_contents(
                 "source": ds.source,
                 "file": f"{ds.name}.csv",
                 "rows": int(ds.frame.shape[0]),
+                "sampled_from": ds.sampled_from,
                 "columns": schema,
             }
         )
@@ -114,13 +147,19 @@ def prepare(
     code: str | Path | Iterable[str | Path] | None = None,
     analysis: str = "comprehensive",
     title: str | None = None,
+    sample: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Prepared:
     """Read, profile and generate: the pure part of a build (no app, no output folder)."""
     if analysis not in ANALYSIS_TYPES:
         raise UserError(
             f"unknown analysis type {analysis!r}; use one of {', '.join(ANALYSIS_TYPES)}"
         )
+    if sample is not None and sample < 1:
+        raise UserError("--sample takes a number of rows, 1 or more")
     datasets = load_inputs(inputs)
+    if sample is not None:
+        datasets = [sample_rows(ds, sample) for ds in datasets]
     sources = read_code(code)
     if analysis == "custom" and not sources:
         raise UserError("--analysis custom shows only your code; give it with --code FILE")
@@ -133,13 +172,15 @@ def prepare(
         docs.append(notebooks.code_notebook(sources, [p.name for p in profiles]))
     if analysis != "custom":
         docs.append(notebooks.explorer_notebook([p.name for p in profiles]))
+    files = site_contents(datasets, docs, title)
+    check_size(files, max_bytes, sampled=sample is not None)
     return Prepared(
         title=title,
         analysis=analysis,
         datasets=datasets,
         profiles=profiles,
         notebooks=docs,
-        files=site_contents(datasets, docs, title),
+        files=files,
     )
 
 
@@ -151,6 +192,8 @@ def build_site(
     analysis: str = "comprehensive",
     title: str | None = None,
     pyodide: str | Path | None = None,
+    sample: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -162,7 +205,9 @@ def build_site(
     or release tarball to self-host (then the site works offline).
     """
     log = log or (lambda _msg: None)
-    prepared = prepare(inputs, code=code, analysis=analysis, title=title)
+    prepared = prepare(
+        inputs, code=code, analysis=analysis, title=title, sample=sample, max_bytes=max_bytes
+    )
     choice = choose_pyodide(pyodide, log=log)
     names = [d.path for d in prepared.notebooks]
     marker = {

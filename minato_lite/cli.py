@@ -36,7 +36,7 @@ def _progress(quiet: bool):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site
+    from .build import build_site, parse_size
 
     log = _progress(args.quiet)
     start = time.perf_counter()
@@ -47,6 +47,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         analysis=args.analysis,
         title=args.title,
         pyodide=args.pyodide,
+        sample=args.sample,
+        max_bytes=parse_size(args.max_size),
         log=log,
     )
     log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")
@@ -139,6 +141,18 @@ def make_parser() -> argparse.ArgumentParser:
         "--pyodide",
         metavar="PATH_OR_URL",
         help="Pyodide to self-host (folder or .tar.bz2) or load (URL); default: the public CDN",
+    )
+    build.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="keep N random rows per dataset (seed 0); notebooks say so",
+    )
+    build.add_argument(
+        "--max-size",
+        default="200MB",
+        metavar="SIZE",
+        help="refuse data larger than this as stored (default 200MB)",
     )
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)

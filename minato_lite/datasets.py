@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class Dataset:
     label: str
     frame: pd.DataFrame
     source: str
+    #: rows before `sample_rows` kept a sample, or None when the data is whole
+    sampled_from: int | None = None
 
 
 Input = str | Path | pd.DataFrame | list | Mapping
@@ -64,6 +66,19 @@ def load_inputs(inputs: Input | Iterable[Input]) -> list[Dataset]:
     ]
 
 
+#: a random sample is always drawn with this seed, so rebuilding gives the same rows
+SAMPLE_SEED = 0
+
+
+def sample_rows(dataset: Dataset, rows: int) -> Dataset:
+    """Keep `rows` random rows (fixed seed, original order) when the dataset is larger."""
+    total = len(dataset.frame)
+    if total <= rows:
+        return dataset
+    kept = dataset.frame.sample(n=rows, random_state=SAMPLE_SEED).sort_index()
+    return replace(dataset, frame=kept.reset_index(drop=True), sampled_from=total)
+
+
 def _as_list(inputs: Any) -> list:
     if isinstance(inputs, (str, Path, pd.DataFrame, Mapping)):
         return [inputs]
@@ -76,7 +91,14 @@ def _read_any(item: Any, label: str | None = None) -> list[tuple[str, pd.DataFra
     if isinstance(item, pd.DataFrame):
         return [(label or "data", _checked(item.copy(), label or "DataFrame"), "DataFrame")]
     if isinstance(item, (str, Path)):
-        return _read_path(Path(item))
+        tables = _read_path(Path(item))
+        if label is None:
+            return tables
+        # a dict key names the dataset; several sheets keep their sheet names after it
+        stem = Path(item).stem + "_"
+        if len(tables) == 1:
+            return [(label, tables[0][1], tables[0][2])]
+        return [(f"{label}_{name.removeprefix(stem)}", frame, src) for name, frame, src in tables]
     if isinstance(item, list):
         return [(label or "data", _from_records(item, label or "records"), "records")]
     if isinstance(item, Mapping) and label is None and all(isinstance(k, str) for k in item):
@@ -181,6 +203,7 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = delimiter or ","
+    _check_rectangular(path, text, delimiter)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -195,6 +218,33 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
     except pd.errors.ParserError as exc:
         raise UserError(f"{path}: malformed {path.suffix.lstrip('.').upper()}: {exc}") from None
     return [(path.stem, infer_types(frame))]
+
+
+def _check_rectangular(path: Path, text: str, delimiter: str) -> None:
+    """Every row has as many fields as the header; say which line does not.
+
+    pandas would otherwise silently turn extra fields into an index or pad
+    short rows, which changes what the data means.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    rows = 0
+    for row in reader:
+        if not any(field.strip() for field in row):
+            continue
+        if header is None:
+            header = row
+            continue
+        rows += 1
+        if len(row) != len(header):
+            raise UserError(
+                f"{path}: line {reader.line_num}: {len(row)} fields, but the header has "
+                f"{len(header)}; fix the row or quote fields that contain {delimiter!r}"
+            )
+    if header is None:
+        raise UserError(f"{path}: file has no data")
+    if rows == 0:
+        raise UserError(f"{path}: has a header but no data rows")
 
 
 def _read_json(path: Path) -> list[tuple[str, pd.DataFrame]]:

@@ -65,7 +65,13 @@ def dataset_table(profiles: Sequence[DatasetProfile]) -> str:
         f"| {md_code(p.name)} | {md_text(p.source)} | {p.rows:,} | {len(p.columns):,} |"
         for p in profiles
     ]
-    return "\n".join(rows)
+    samples = [
+        f"> **Sample:** {md_code(p.name)} holds {p.rows:,} rows drawn at random (seed 0) "
+        f"from {p.sampled_from:,}; results describe the sample, not the whole data."
+        for p in profiles
+        if p.sampled_from
+    ]
+    return "\n".join(rows) + ("\n\n" + "\n\n".join(samples) if samples else "")
 
 
 def _unique(names: Sequence[str]) -> list[str]:

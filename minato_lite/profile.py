@@ -42,6 +42,7 @@ class DatasetProfile:
     source: str
     rows: int
     columns: tuple[ColumnProfile, ...] = field(default_factory=tuple)
+    sampled_from: int | None = None
 
     def names(self, kind: str) -> list[str]:
         """Column names of one kind, in column order."""
@@ -119,4 +120,5 @@ def profile_dataset(dataset: Dataset) -> DatasetProfile:
         source=dataset.source,
         rows=int(frame.shape[0]),
         columns=columns,
+        sampled_from=dataset.sampled_from,
     )

@@ -1,0 +1,2 @@
+df.head(
+print('unclosed'

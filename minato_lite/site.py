@@ -15,8 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,20 +25,17 @@ from typing import Any
 from jupyterlite_pyodide_kernel.constants import PYODIDE_CDN_URL, PYODIDE_KERNEL_PLUGIN_ID
 
 from . import __version__
-from .errors import EnvironmentProblem, UserError
+from .app_cache import base_app, link_app, source_date_epoch
+from .contents_index import write_contents_index
+from .errors import UserError
 from .markup import html_text
-from .pyodide_dist import Distribution, fetch_wheel, link_or_copy, resolve_local
+from .pyodide_dist import Distribution, link_or_copy, resolve_local
 from .resources import resource_dir, runtime_dir
 
 CDN_PYODIDE_URL = f"{PYODIDE_CDN_URL}/pyodide.mjs"
 LOCAL_PYODIDE_URL = "./static/pyodide/pyodide.mjs"
 SITE_MARKER = "minato-site.json"
 STARTUP_PATH = "/drive/minato/startup.py"
-#: the wheels the kernel needs for widgets; versions follow the build environment so the
-#: kernel side matches the jupyterlab_widgets labextension the app is built with
-WIDGET_DISTRIBUTIONS = ("ipywidgets", "comm", "jupyterlab_widgets")
-#: fixed timestamps in the contents index keep rebuilds byte-identical
-DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 
 Log = Callable[[str], None]
 
@@ -124,18 +119,6 @@ def kernel_settings(choice: PyodideChoice) -> dict[str, Any]:
     return settings
 
 
-def lite_config(site_id: str, choice: PyodideChoice, title: str) -> dict[str, Any]:
-    """The site's `jupyter-lite.json`: base config from lite-config/ plus per-site settings."""
-    base = json.loads((resource_dir("lite-config") / "jupyter-lite.json").read_text("utf-8"))
-    data = base.setdefault("jupyter-config-data", {})
-    # per-site browser storage: a rebuilt or sibling site never shows another's stale files
-    for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
-        data[key] = f"minato-lite-{site_id}"
-    data["appName"] = f"{title} · minato-lite"
-    data.setdefault("litePluginSettings", {})[PYODIDE_KERNEL_PLUGIN_ID] = kernel_settings(choice)
-    return base
-
-
 def landing_page(title: str, notebook: str) -> str:
     """`index.html`: opens the analysis notebook directly, with a plain link as fallback.
 
@@ -190,62 +173,18 @@ def staged_output(out: Path) -> Iterator[Path]:
         raise
 
 
-def widget_wheels(*, log: Log) -> list[Path]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    wheels = []
-    for dist in WIDGET_DISTRIBUTIONS:
-        try:
-            wheels.append(fetch_wheel(dist, version(dist), log=log))
-        except PackageNotFoundError:
-            raise EnvironmentProblem(f"{dist} is not installed; reinstall minato-lite") from None
-    return wheels
-
-
-def run_jupyter_lite_build(lite_dir: Path, output: Path, *, log: Log) -> None:
-    env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", str(DEFAULT_SOURCE_DATE_EPOCH))
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlite_core",
-        "build",
-        "--lite-dir",
-        str(lite_dir),
-        "--output-dir",
-        str(output),
-        "--contents",
-        str(lite_dir / "files"),
-        "--source-date-epoch",
-        env["SOURCE_DATE_EPOCH"],
-        "--no-sourcemaps",
-    ]
-    log("building the JupyterLite app")
-    result = subprocess.run(cmd, cwd=lite_dir, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        lines = (result.stdout + "\n" + result.stderr).strip().splitlines()
-        errors = [line for line in lines if "Error" in line and "UserWarning" not in line]
-        raise EnvironmentProblem(
-            "jupyter lite build failed: " + (errors[-1] if errors else " | ".join(lines[-3:]))
-        )
-
-
-def build_app_into(stage: Path, lite_dir: Path, *, log: Log) -> None:
-    """Run `jupyter lite build` so that nothing outside `stage` is touched.
-
-    With a source date epoch set, jupyterlite-core 0.8.6 re-timestamps every
-    file below the *parent* of its output folder (`maybe_timestamp(dest.parent)`
-    walks it recursively). Building straight into `OUT` would rewrite the
-    mtimes of everything beside `OUT`, e.g. a whole home folder. So the app is
-    built one level deeper in a private folder and moved up, entry by entry.
-    """
-    private = stage / ".jupyterlite-build"
-    output = private / "site"
-    private.mkdir()
-    run_jupyter_lite_build(lite_dir, output, log=log)
-    for entry in output.iterdir():
-        os.replace(entry, stage / entry.name)
-    shutil.rmtree(private)
+def site_config(app: Path, site_id: str, choice: PyodideChoice, title: str) -> dict[str, Any]:
+    """The site's `jupyter-lite.json`: the base app's, plus what is specific to this site."""
+    config = json.loads((app / "jupyter-lite.json").read_text("utf-8"))
+    data = config.setdefault("jupyter-config-data", {})
+    # per-site browser storage: a rebuilt or sibling site never shows another's stale files
+    for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
+        data[key] = f"minato-lite-{site_id}"
+    data["appName"] = f"{title} · minato-lite"
+    data["contentsAllJsonFile"] = "all.json"
+    plugins = data.setdefault("litePluginSettings", {})
+    plugins.setdefault(PYODIDE_KERNEL_PLUGIN_ID, {}).update(kernel_settings(choice))
+    return config
 
 
 def write_site(
@@ -258,29 +197,28 @@ def write_site(
     marker: dict[str, Any],
     log: Log,
 ) -> Path:
-    """Build the app around `files` and swap the result into `out`."""
+    """Link the cached base app, add this site's files and settings, swap into `out`."""
     site_id = files.digest()[:16]
-    wheels = widget_wheels(log=log)
-    with staged_output(out) as stage, tempfile.TemporaryDirectory(prefix="minato-lite-") as tmp:
-        lite_dir = Path(tmp)
-        shutil.copy2(resource_dir("lite-config") / "jupyter_lite_config.json", lite_dir)
-        shutil.copy2(resource_dir("lite-config") / "overrides.json", lite_dir)
-        (lite_dir / "jupyter-lite.json").write_text(
-            json.dumps(lite_config(site_id, choice, title), indent=2, sort_keys=True), "utf-8"
+    app = base_app(log=log)
+    with staged_output(out) as stage:
+        link_app(app, stage, skip=frozenset({"jupyter-lite.json", "index.html"}))
+        files.write(stage / "files")
+        write_contents_index(stage / "files", stage / "api" / "contents", source_date_epoch())
+        (stage / "jupyter-lite.json").write_text(
+            json.dumps(site_config(app, site_id, choice, title), indent=2, sort_keys=True) + "\n",
+            "utf-8",
         )
-        for wheel in wheels:
-            link_or_copy(wheel, lite_dir / "pypi" / wheel.name)
-        files.write(lite_dir / "files")
-        build_app_into(stage, lite_dir, log=log)
         if choice.local is not None:
             log("adding the local Pyodide distribution")
             copy_distribution(choice.local, stage / "static" / "pyodide")
         (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")
-        if (stage / "lab" / "favicon.ico").is_file():  # browsers ask for /favicon.ico first
-            shutil.copy2(stage / "lab" / "favicon.ico", stage / "favicon.ico")
+        if (app / "lab" / "favicon.ico").is_file():  # browsers ask for /favicon.ico first
+            link_or_copy(app / "lab" / "favicon.ico", stage / "favicon.ico")
         (stage / SITE_MARKER).write_text(
             json.dumps(
-                {**marker, "site_id": site_id, "minato_lite": __version__}, indent=2, sort_keys=True
+                {**marker, "site_id": site_id, "minato_lite": __version__, "app": app.name},
+                indent=2,
+                sort_keys=True,
             )
             + "\n",
             "utf-8",

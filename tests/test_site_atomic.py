@@ -20,7 +20,7 @@ def test_failed_rebuild_keeps_the_previous_site(tmp_path: Path, monkeypatch):
     def broken(*_args, **_kwargs):
         raise EnvironmentProblem("jupyter lite build failed: simulated")
 
-    monkeypatch.setattr(site, "run_jupyter_lite_build", broken)
+    monkeypatch.setattr(site, "write_contents_index", broken)
     with pytest.raises(EnvironmentProblem):
         build_site([data], out, title="second")
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

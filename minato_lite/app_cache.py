@@ -1,0 +1,159 @@
+"""The JupyterLite base app, built once per configuration and reused by every site.
+
+A plain `jupyter lite build` redoes the whole app (tens of MB) every time.
+The app does not depend on a site's data or notebooks, only on the package
+versions, `lite-config/`, the labextensions installed and the widget wheels,
+so it is built once per hash of those, kept in the user cache, and each site
+hard-links it (copies where links are not possible) and adds only its own
+files. Builds of the same key wait on a file lock; a half-built app is never
+visible because it is renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from .errors import EnvironmentProblem
+from .pyodide_dist import cache_root, fetch_wheel, link_or_copy
+from .resources import resource_dir
+
+Log = Callable[[str], None]
+#: the wheels the kernel needs for widgets; versions follow the build environment so the
+#: kernel side matches the jupyterlab_widgets labextension the app is built with
+WIDGET_DISTRIBUTIONS = ("ipywidgets", "comm", "jupyterlab_widgets")
+VERSIONED = ("jupyterlite-core", "jupyterlite-pyodide-kernel", "minato-lite", *WIDGET_DISTRIBUTIONS)
+#: fixed timestamps keep rebuilds byte-identical
+DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
+CONFIG_FILES = ("jupyter_lite_config.json", "jupyter-lite.json", "overrides.json")
+
+
+def source_date_epoch() -> int:
+    return int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH))
+
+
+def _labextensions() -> list[str]:
+    """Installed labextensions (name + package.json hash): they all go into the app."""
+    root = Path(sys.prefix) / "share" / "jupyter" / "labextensions"
+    found = []
+    for package_json in sorted(root.glob("**/package.json")):
+        if package_json.parent.parent.name == "static":
+            continue
+        digest = hashlib.sha256(package_json.read_bytes()).hexdigest()[:16]
+        found.append(f"{package_json.parent.relative_to(root).as_posix()}:{digest}")
+    return found
+
+
+def app_key() -> str:
+    """Hash of everything the base app depends on."""
+    facts = {
+        "versions": {name: version(name) for name in VERSIONED},
+        "config": {
+            name: hashlib.sha256((resource_dir("lite-config") / name).read_bytes()).hexdigest()
+            for name in CONFIG_FILES
+        },
+        "labextensions": _labextensions(),
+        "source_date_epoch": source_date_epoch(),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def widget_wheels(*, log: Log) -> list[Path]:
+    return [fetch_wheel(dist, version(dist), log=log) for dist in WIDGET_DISTRIBUTIONS]
+
+
+def run_jupyter_lite_build(lite_dir: Path, output: Path, *, log: Log) -> None:
+    """`jupyter lite build` of `lite_dir` into `output`, whose parent must be private.
+
+    With a source date epoch set, jupyterlite-core 0.8.6 re-timestamps every
+    file below the *parent* of its output folder (`maybe_timestamp(dest.parent)`
+    walks it recursively), so `output` must never sit beside user files.
+    """
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch())}
+    cmd = [
+        sys.executable, "-m", "jupyterlite_core", "build",
+        "--lite-dir", str(lite_dir),
+        "--output-dir", str(output),
+        "--source-date-epoch", env["SOURCE_DATE_EPOCH"],
+        "--no-sourcemaps",
+    ]  # fmt: skip
+    if (lite_dir / "files").is_dir():
+        cmd += ["--contents", str(lite_dir / "files")]
+    log("building the JupyterLite app")
+    result = subprocess.run(cmd, cwd=lite_dir, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = (result.stdout + "\n" + result.stderr).strip().splitlines()
+        errors = [line for line in lines if "Error" in line and "UserWarning" not in line]
+        raise EnvironmentProblem(
+            "jupyter lite build failed: " + (errors[-1] if errors else " | ".join(lines[-3:]))
+        )
+
+
+def prepare_lite_dir(lite_dir: Path, *, log: Log) -> None:
+    """A lite dir with the project's config and the widget wheels, no contents."""
+    for name in CONFIG_FILES:
+        shutil.copy2(resource_dir("lite-config") / name, lite_dir / name)
+    for wheel in widget_wheels(log=log):
+        link_or_copy(wheel, lite_dir / "pypi" / wheel.name)
+
+
+def build_app(target: Path, *, log: Log) -> None:
+    """Build the base app into `target` (which must not exist), privately."""
+    with tempfile.TemporaryDirectory(prefix="minato-lite-app-") as tmp:
+        lite_dir = Path(tmp) / "lite"
+        lite_dir.mkdir()
+        prepare_lite_dir(lite_dir, log=log)
+        output = Path(tmp) / "private" / "site"
+        output.parent.mkdir()
+        run_jupyter_lite_build(lite_dir, output, log=log)
+        shutil.move(str(output), str(target))
+
+
+@contextmanager
+def _locked(lock_path: Path):
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def base_app(*, log: Log) -> Path:
+    """The cached base app for this configuration, built on first use."""
+    apps = cache_root() / "apps"
+    key = app_key()
+    target = apps / key
+    if (target / "jupyter-lite.json").is_file():
+        return target
+    with _locked(apps / f"{key}.lock"):
+        if (target / "jupyter-lite.json").is_file():  # another build made it meanwhile
+            return target
+        staging = Path(tempfile.mkdtemp(dir=apps, prefix=f".{key}-"))
+        try:
+            build_app(staging / "app", log=log)
+            os.replace(staging / "app", target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    log(f"cached the JupyterLite app ({key})")
+    return target
+
+
+def link_app(app: Path, stage: Path, skip: frozenset[str]) -> None:
+    """Hard-link every file of the base app into `stage`, except those named in `skip`."""
+    for src in app.rglob("*"):
+        rel = src.relative_to(app)
+        if src.is_dir() or rel.as_posix() in skip:
+            continue
+        link_or_copy(src, stage / rel)

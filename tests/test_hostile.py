@@ -14,6 +14,7 @@ from minato_lite.build import prepare
 from minato_lite.execute import execute_folder
 from minato_lite.resources import REPO_DIR
 from tests.test_cli import assert_one_line_error, run_cli
+from tests.test_notebooks_execute import CELL_TIMEOUT
 
 CORPUS = Path(__file__).parent / "hostile"
 CASES = json.loads((CORPUS / "cases.json").read_text())["cases"]
@@ -57,7 +58,7 @@ def test_broken_input_leaves_an_existing_site_untouched(tmp_path):
 def test_awkward_but_valid_input_builds_and_every_cell_runs(name, tmp_path):
     prepared = prepare([CORPUS / name], title=name)
     prepared.files.write(tmp_path)
-    runs = execute_folder(tmp_path, ["analysis.ipynb", "explorer.ipynb"])
+    runs = execute_folder(tmp_path, ["analysis.ipynb", "explorer.ipynb"], timeout=CELL_TIMEOUT)
     assert [(r.notebook, r.status, r.detail) for r in runs] == [
         ("analysis.ipynb", "pass", ""),
         ("explorer.ipynb", "pass", ""),

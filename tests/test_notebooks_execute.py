@@ -14,13 +14,19 @@ from minato_lite.resources import REPO_DIR, resource_dir
 
 SAMPLES = [REPO_DIR / "examples" / "sales.csv", *sorted((REPO_DIR / "examples/data").iterdir())]
 SAMPLES = [p for p in SAMPLES if p.suffix != ".py"]
+#: seconds per cell: a stuck kernel fails the test instead of stalling the suite
+CELL_TIMEOUT = 120
 ANALYSES = ["comprehensive", "descriptive", "correlation", "timeseries"]
 
 
 def run_generated(tmp_path: Path, prepared, names: list[str], include_code=False) -> dict:
     prepared.files.write(tmp_path / "files")
     runs = execute_folder(
-        tmp_path / "files", names, include_code=include_code, output=tmp_path / "out"
+        tmp_path / "files",
+        names,
+        include_code=include_code,
+        output=tmp_path / "out",
+        timeout=CELL_TIMEOUT,
     )
     failures = [f"{r.notebook}: {r.detail}" for r in runs if r.status != "pass"]
     assert not failures, failures
@@ -120,5 +126,5 @@ def test_templates_run_as_they_are_on_the_sample_data(template, tmp_path):
     from minato_lite.execute import execute_folder as run
 
     folder = resource_dir("notebooks")
-    runs = run(folder, [f"{template}.ipynb"], output=tmp_path)
+    runs = run(folder, [f"{template}.ipynb"], output=tmp_path, timeout=CELL_TIMEOUT)
     assert runs[0].status == "pass", runs[0].detail

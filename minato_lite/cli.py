@@ -7,13 +7,19 @@ traceback); 1 anything unexpected or missing from the machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .errors import MinatoError, one_line
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, which compiles a
+# grammar at import: 0.7 s of every command here. nbformat's schema checks no IRI formats,
+# so the command line opts out of that optional import (jsonschema skips it cleanly).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from . import __version__  # noqa: E402
+from .errors import MinatoError, one_line  # noqa: E402
 
 PROG = "minato-lite"
 
@@ -67,6 +73,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch, summary
+
+    start = time.perf_counter()
+    tty = sys.stderr.isatty() and not args.quiet and not args.json
+
+    def progress(number: int, total: int, result) -> None:
+        if args.quiet or args.json:
+            return
+        mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        line = f"[{number:>{len(str(total))}}/{total}] {result.name}: {mark}"
+        if tty and result.status == "ok":
+            bar = "#" * (30 * number // total)
+            print(
+                f"\r[{bar:<30}] {number}/{total} {result.name[:30]:<30}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+            if number == total:
+                print(file=sys.stderr)
+        else:
+            print(("\n" if tty else "") + line, file=sys.stderr, flush=True)
+
+    results = run_batch(args.manifest, args.out, pyodide=args.pyodide, progress=progress)
+    report = summary(results, time.perf_counter() - start)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif not args.quiet:
+        print(
+            f"{report['ok']} built, {report['failed']} failed in {report['seconds']:.1f}s: "
+            f"{args.out / 'index.html'}",
+            file=sys.stderr,
+        )
+    return 1 if report["failed"] else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -164,6 +207,14 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
+
+    batch = sub.add_parser("batch", help="build one site per analysis listed in a manifest")
+    batch.add_argument("manifest", type=Path, help='JSON or YAML: {"analyses": [...]}')
+    batch.add_argument("-o", "--out", required=True, type=Path, help="folder for the sites")
+    batch.add_argument("--pyodide", metavar="PATH_OR_URL", help="as for build")
+    batch.add_argument("--json", action="store_true", help="print a JSON summary for CI")
+    batch.add_argument("-q", "--quiet", action="store_true")
+    batch.set_defaults(func=cmd_batch)
 
     check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")
     check.add_argument("site", type=Path)

@@ -155,11 +155,12 @@ def infer_types(frame: pd.DataFrame) -> pd.DataFrame:
         values = series.dropna()
         if values.empty:
             continue
-        if values.map(lambda v: isinstance(v, bool)).all():  # JSON true/false with nulls
-            frame.isetitem(position, series.astype("boolean"))
-            continue
-        if not values.map(lambda v: isinstance(v, str)).all():
-            continue
+        if ptypes.is_object_dtype(series.dtype):  # str-dtype columns hold only strings
+            if values.map(lambda v: isinstance(v, bool)).all():  # JSON true/false with nulls
+                frame.isetitem(position, series.astype("boolean"))
+                continue
+            if not values.map(lambda v: isinstance(v, str)).all():
+                continue
         if not values.str.fullmatch(ISO_DATETIME).all():
             continue
         try:
@@ -208,7 +209,6 @@ def _read_delimited(path: Path) -> list[tuple[str, pd.DataFrame]]:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
-            engine="python",
             skip_blank_lines=True,
             # semicolon files come from locales that write decimals with a comma
             decimal="," if delimiter == ";" else ".",

@@ -219,9 +219,13 @@ def fetch_wheel(name: str, version: str, *, log: Log = _quiet) -> Path:
 
 def link_or_copy(src: Path, dst: Path) -> None:
     """Hard link when the file system allows it (sites share the cache), else copy."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dst)
+    except FileNotFoundError:
+        if dst.parent.exists():
+            raise  # the source is missing
+        dst.parent.mkdir(parents=True)  # made once per folder, not once per file
+        link_or_copy(src, dst)
     except OSError:
         shutil.copy2(src, dst)
 

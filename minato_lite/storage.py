@@ -74,11 +74,9 @@ def encode_frame(frame: pd.DataFrame) -> tuple[str, list[dict[str, Any]]]:
         series = frame.iloc[:, position]
         entry = {"name": str(frame.columns[position]), **column_schema(series)}
         schema.append(entry)
-        if entry["dtype"] in ("object", "str", "string", "category"):
+        if entry["dtype"] == "object":  # mixed values: containers as JSON, the rest as text
             columns[position] = series.map(_text, na_action=None).astype(object)
-        elif entry["dtype"].startswith("datetime64"):
-            columns[position] = series.map(_text).astype(object)
-        else:
+        else:  # to_csv writes datetimes as ISO 8601 (with offset) and missing as ""
             columns[position] = series
     body = pd.DataFrame(columns)
     text = body.to_csv(

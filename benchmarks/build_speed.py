@@ -1,0 +1,136 @@
+"""Build speed and disk: cold vs warm builds, a 50-site batch, disk per extra site.
+
+Every figure is measured in this run, and the headline is a ratio against a
+baseline measured in the same run: a plain `jupyter lite build` of the same
+contents (what a site per analysis costs without minato-lite's app cache).
+
+    .venv/bin/python benchmarks/build_speed.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from minato_lite.build import prepare
+from minato_lite.pyodide_dist import cache_root
+
+CLI = [sys.executable, "-m", "minato_lite"]
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def one_mb_csv(path: Path) -> Path:
+    rng = random.Random(1)
+    lines = ["id,when,region,amount,units,flag"]
+    while sum(len(x) + 1 for x in lines) < 1_000_000:
+        i = len(lines)
+        lines.append(
+            f"{i},2024-{1 + i % 12:02d}-{1 + i % 28:02d},{rng.choice('NSEW')},"
+            f"{rng.uniform(1, 999):.2f},{rng.randint(1, 40)},{rng.random() < 0.3}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def unique_bytes(site: Path) -> int:
+    """Bytes a site adds on disk: files not shared by hard link with the app cache."""
+    return sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and p.stat().st_nlink == 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="minato-bench-") as tmp:
+        work = Path(tmp)
+        cache = work / "cache"
+        cache.mkdir()
+        if (cache_root() / "wheels").exists():  # reuse downloads; the app cache starts empty
+            shutil.copytree(cache_root() / "wheels", cache / "wheels")
+        env = {**os.environ, "MINATO_LITE_CACHE": str(cache)}
+        csv = one_mb_csv(work / "big.csv")
+
+        cold = timed([*CLI, "build", str(csv), "-o", str(work / "cold"), "-q"], env)
+        warm = [
+            timed([*CLI, "build", str(csv), "-o", str(work / f"w{i}"), "-q"], env)
+            for i in range(args.runs)
+        ]
+
+        # baseline: the same contents through a plain `jupyter lite build`
+        lite = work / "lite"
+        prepare([csv]).files.write(lite / "files")
+        shutil.copytree(
+            Path(__file__).resolve().parent.parent / "lite-config", lite, dirs_exist_ok=True
+        )
+        plain = []
+        for i in range(args.runs):
+            out = work / "plain" / f"p{i}"
+            plain.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "jupyterlite_core",
+                        "build",
+                        "--lite-dir",
+                        str(lite),
+                        "--contents",
+                        str(lite / "files"),
+                        "--output-dir",
+                        str(out),
+                    ],
+                    env,
+                )
+            )
+
+        manifest = work / "batch.json"
+        entries = [
+            {
+                "name": f"a{i:02d}",
+                "inputs": [
+                    str(
+                        Path(__file__).resolve().parent.parent
+                        / "examples"
+                        / ("sales.csv" if i % 2 else "data/sensor_events.csv")
+                    )
+                ],
+            }
+            for i in range(50)
+        ]
+        manifest.write_text(json.dumps({"analyses": entries}))
+        batch = timed([*CLI, "batch", str(manifest), "-o", str(work / "batch"), "-q"], env)
+
+        site = work / "batch" / "a01"
+        specific = sum(p.stat().st_size for p in (site / "files").rglob("*") if p.is_file())
+        extra = unique_bytes(site)
+        total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+
+    warm_s, plain_s = statistics.median(warm), statistics.median(plain)
+    print(f"cold build (empty app cache, 1 MB CSV): {cold:6.2f} s")
+    print(f"warm build (1 MB CSV), median of {args.runs}:  {warm_s:6.2f} s")
+    print(f"plain jupyter lite build, median of {args.runs}: {plain_s:6.2f} s  (baseline)")
+    print(f"warm / plain: {warm_s / plain_s:.2f}x  (target <= 0.25x)")
+    print(f"batch of 50 small analyses: {batch:6.2f} s  (target < 30 s)")
+    print(
+        f"disk per extra site: {extra / 1024:.0f} KiB unique of {total / 1024**2:.1f} MiB "
+        f"apparent; its data + notebooks: {specific / 1024:.0f} KiB "
+        f"(target: data + notebooks + at most 2 MiB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

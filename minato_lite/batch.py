@@ -1,0 +1,166 @@
+"""`minato-lite batch`: many analyses from one manifest, one site each, plus an index page.
+
+One bad entry never stops the others: each failure is recorded with its
+one-line reason and the batch exits 1 at the end. Every site reuses the same
+cached base app, so a batch pays for the JupyterLite app once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import ANALYSIS_TYPES, build_site
+from .errors import MinatoError, UserError, one_line
+from .markup import html_text
+
+ENTRY_KEYS = {"name", "inputs", "code", "analysis", "title"}
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    name: str
+    inputs: list[Path]
+    code: list[Path] = field(default_factory=list)
+    analysis: str = "comprehensive"
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    name: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    error: str = ""
+
+
+def _load(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise UserError(f"{path}: not valid YAML: {one_line(exc)}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+
+
+def _paths(value: Any, where: str, base: Path) -> list[Path]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"{where} must be a list of paths")
+    return [base / v for v in value]
+
+
+def read_manifest(path: Path) -> list[AnalysisSpec]:
+    """Validate a batch manifest; paths are relative to the manifest's folder."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such manifest")
+    data = _load(path)
+    if not isinstance(data, dict) or set(data) != {"analyses"}:
+        raise UserError(f'{path}: the manifest must be {{"analyses": [...]}} and nothing else')
+    entries = data["analyses"]
+    if not isinstance(entries, list) or not entries:
+        raise UserError(f"{path}: 'analyses' must be a non-empty list")
+    specs, seen = [], set()
+    for index, entry in enumerate(entries):
+        where = f"{path}: analyses[{index}]"
+        if not isinstance(entry, dict):
+            raise UserError(f"{where} must be an object")
+        extra = sorted(set(entry) - ENTRY_KEYS)
+        if extra:
+            raise UserError(f"{where}: unknown key(s) {', '.join(extra)}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not NAME.fullmatch(name) or name in (".", ".."):
+            raise UserError(f"{where}: 'name' must match {NAME.pattern} (it is a folder name)")
+        if name in seen:
+            raise UserError(f"{where}: name {name!r} is used twice")
+        seen.add(name)
+        analysis = entry.get("analysis", "comprehensive")
+        if analysis not in ANALYSIS_TYPES:
+            raise UserError(f"{where}: analysis must be one of {', '.join(ANALYSIS_TYPES)}")
+        title = entry.get("title")
+        if title is not None and not isinstance(title, str):
+            raise UserError(f"{where}: 'title' must be text")
+        if "inputs" not in entry:
+            raise UserError(f"{where}: 'inputs' is required")
+        specs.append(
+            AnalysisSpec(
+                name=name,
+                inputs=_paths(entry["inputs"], f"{where}.inputs", path.parent),
+                code=_paths(entry.get("code", []), f"{where}.code", path.parent),
+                analysis=analysis,
+                title=title,
+            )
+        )
+    return specs
+
+
+def index_page(results: list[BatchResult], specs: dict[str, AnalysisSpec]) -> str:
+    items = []
+    for result in results:
+        title = html_text(specs[result.name].title or result.name)
+        if result.status == "ok":
+            items.append(f'<li><a href="./{html_text(result.name)}/index.html">{title}</a></li>')
+        else:
+            items.append(f"<li>{title}: <em>failed</em> ({html_text(result.error)})</li>")
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>minato-lite analyses</title>\n</head>\n<body>\n<h1>Analyses</h1>\n<ul>\n"
+        + "\n".join(items)
+        + "\n</ul>\n</body>\n</html>\n"
+    )
+
+
+def run_batch(
+    manifest: Path,
+    out_dir: Path,
+    *,
+    pyodide: str | None = None,
+    progress: Callable[[int, int, BatchResult], None] = lambda _i, _n, _r: None,
+) -> list[BatchResult]:
+    """Build every analysis of `manifest` into `out_dir/<name>/`; return one result each."""
+    specs = read_manifest(manifest)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for number, spec in enumerate(specs, start=1):
+        start = time.perf_counter()
+        try:
+            build_site(
+                spec.inputs,
+                out_dir / spec.name,
+                code=spec.code or None,
+                analysis=spec.analysis,
+                title=spec.title,
+                pyodide=pyodide,
+            )
+            result = BatchResult(spec.name, "ok", time.perf_counter() - start)
+        except MinatoError as exc:
+            result = BatchResult(spec.name, "failed", time.perf_counter() - start, one_line(exc))
+        except Exception as exc:  # one broken analysis must not stop the batch
+            error = one_line(f"unexpected {type(exc).__name__}: {exc}")
+            result = BatchResult(spec.name, "failed", time.perf_counter() - start, error)
+        results.append(result)
+        progress(number, len(specs), result)
+    (out_dir / "index.html").write_text(
+        index_page(results, {s.name: s for s in specs}), encoding="utf-8"
+    )
+    return results
+
+
+def summary(results: list[BatchResult], seconds: float) -> dict[str, Any]:
+    return {
+        "ok": sum(r.status == "ok" for r in results),
+        "failed": sum(r.status == "failed" for r in results),
+        "seconds": round(seconds, 3),
+        "analyses": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in results],
+    }

@@ -1,0 +1,129 @@
+"""A JupyterLite addon: a plain `jupyter lite build` with a `minato` section gets a minato site.
+
+In a JupyterLite project's `jupyter_lite_config.json`:
+
+    {"minato": {"inputs": ["data/sales.csv"], "code": ["analysis.py"],
+                "analysis": "comprehensive", "title": "Sales"}}
+
+(paths relative to the lite dir). The build then carries the same datasets,
+notebooks, `minato` runtime and widget wheels as `minato-lite build`, and the
+kernel starts with the data loaded. Like every addon it only declares doit
+tasks with their inputs and outputs, so unchanged inputs are not redone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import doit.tools
+from jupyterlite_core.addons.base import BaseAddon
+from jupyterlite_core.constants import JUPYTER_CONFIG_DATA, JUPYTERLITE_JSON
+
+from .errors import UserError
+
+SECTION = "minato"
+KEYS = {"inputs", "code", "analysis", "title"}
+CONFIG_FILE = "jupyter_lite_config.json"
+
+
+class MinatoAddon(BaseAddon):
+    """Adds a minato site's contents and kernel settings to a JupyterLite build."""
+
+    __all__: ClassVar[list[str]] = ["status", "build", "post_build"]
+
+    def _section(self) -> dict[str, Any] | None:
+        path = Path(self.manager.lite_dir) / CONFIG_FILE
+        if not path.is_file():
+            return None
+        section = json.loads(path.read_text(encoding="utf-8")).get(SECTION)
+        if section is None:
+            return None
+        if not isinstance(section, dict) or not set(section) <= KEYS or "inputs" not in section:
+            raise UserError(
+                f"{path}: '{SECTION}' must be an object with inputs and optional "
+                f"{', '.join(sorted(KEYS - {'inputs'}))}"
+            )
+        return section
+
+    def _paths(self, section: dict[str, Any], key: str) -> list[Path]:
+        return [Path(self.manager.lite_dir) / p for p in section.get(key, [])]
+
+    def _prepared(self, section: dict[str, Any]):
+        from .build import prepare
+
+        return prepare(
+            self._paths(section, "inputs"),
+            code=self._paths(section, "code") or None,
+            analysis=section.get("analysis", "comprehensive"),
+            title=section.get("title"),
+        )
+
+    def status(self, manager):
+        section = self._section()
+        yield self.task(
+            name="minato",
+            actions=[lambda: print(f"  minato: {section or 'no minato section'}")],
+        )
+
+    def build(self, manager):
+        section = self._section()
+        if section is None:
+            return
+        prepared = self._prepared(section)
+        files_dir = Path(manager.output_dir) / "files"
+        yield self.task(
+            name="contents",
+            doc="write the datasets, notebooks and minato runtime into the contents",
+            file_dep=[*self._paths(section, "inputs"), *self._paths(section, "code")],
+            uptodate=[doit.tools.config_changed({"digest": prepared.files.digest()})],
+            targets=[files_dir / rel for rel in sorted(prepared.files.files)],
+            actions=[(prepared.files.write, [files_dir])],
+        )
+        from .app_cache import widget_wheels
+
+        wheels_dir = Path(manager.output_dir) / "pypi"
+        for wheel in widget_wheels(log=self.log.info):
+            yield self.task(
+                name=f"wheel:{wheel.name}",
+                doc="ship the widget wheels so the explorer works offline",
+                file_dep=[wheel],
+                targets=[wheels_dir / wheel.name],
+                actions=[(self.copy_one, [wheel, wheels_dir / wheel.name])],
+            )
+
+    def post_build(self, manager):
+        section = self._section()
+        if section is None:
+            return
+        config = Path(manager.output_dir) / JUPYTERLITE_JSON
+        digest = self._prepared(section).files.digest()
+        yield self.task(
+            name="kernel-settings",
+            doc="start the kernel with the data loaded; give the site its own storage",
+            file_dep=[config],
+            uptodate=[doit.tools.config_changed({"digest": digest})],
+            actions=[(self.patch_config, [config, digest])],
+        )
+
+    def patch_config(self, config_path: Path, digest: str) -> None:
+        from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
+
+        from .pyodide_dist import Distribution
+        from .site import CDN_PYODIDE_URL, PyodideChoice, kernel_settings
+
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        data = config.setdefault(JUPYTER_CONFIG_DATA, {})
+        plugin = data.setdefault("litePluginSettings", {}).setdefault(PYODIDE_KERNEL_PLUGIN_ID, {})
+        local = Path(self.manager.output_dir) / "static" / "pyodide"
+        if (local / "pyodide-lock.json").is_file():
+            choice = PyodideChoice(url=plugin["pyodideUrl"], local=Distribution.open(local))
+        else:
+            choice = PyodideChoice(url=plugin.get("pyodideUrl", CDN_PYODIDE_URL))
+        settings = kernel_settings(choice)
+        settings.pop("pyodideUrl")  # where Pyodide lives is the pyodide addon's business
+        plugin.update(settings)
+        for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
+            data[key] = f"minato-lite-{digest[:16]}"
+        config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", "utf-8")

@@ -17,8 +17,19 @@ from . import notebooks
 from .datasets import Dataset, Input, load_inputs, sample_rows
 from .errors import UserError
 from .notebooks import CodeSource, NotebookFile
+from .offline import fetch_requirements, plan
 from .profile import DatasetProfile, profile_dataset
-from .site import SiteFiles, choose_pyodide, runtime_files, shipped_content, write_site
+from .pyodide_dist import assembled_default
+from .site import (
+    CDN_PYODIDE_URL,
+    LOCAL_PYODIDE_URL,
+    PyodideChoice,
+    SiteFiles,
+    choose_pyodide,
+    runtime_files,
+    shipped_content,
+    write_site,
+)
 from .storage import MANIFEST_FORMAT, encode_frame
 
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
@@ -58,6 +69,17 @@ class Prepared:
     profiles: list[DatasetProfile]
     notebooks: list[NotebookFile]
     files: SiteFiles
+    sources: list[CodeSource]
+
+    def generated_code(self) -> list[str]:
+        """Code cells of the generated notebooks (not the user's)."""
+        return [
+            cell.source
+            for doc in self.notebooks
+            if doc.path != notebooks.CODE_NOTEBOOK
+            for cell in doc.notebook.cells
+            if cell.cell_type == "code"
+        ]
 
 
 def read_code(code: str | Path | Iterable[str | Path] | None) -> list[CodeSource]:
@@ -181,7 +203,31 @@ def prepare(
         profiles=profiles,
         notebooks=docs,
         files=files,
+        sources=sources,
     )
+
+
+def offline_choice(
+    prepared: Prepared,
+    choice: PyodideChoice,
+    packages: Iterable[str],
+    requirements: Path | None,
+    *,
+    log: Callable[[str], None],
+) -> PyodideChoice:
+    """Self-host exactly what the site's code imports, from a local distribution."""
+    if choice.local is None and choice.url != CDN_PYODIDE_URL:
+        raise UserError("--offline needs a local Pyodide (a folder or .tar.bz2), not a URL")
+    dist = choice.local or assembled_default(log=log)
+    extra = fetch_requirements(Path(requirements)) if requirements else []
+    package_plan = plan(
+        dist,
+        generated=prepared.generated_code(),
+        user_code=[s.text for s in prepared.sources],
+        packages=packages,
+        extra=extra,
+    )
+    return PyodideChoice(url=LOCAL_PYODIDE_URL, local=dist, plan=package_plan)
 
 
 def build_site(
@@ -194,6 +240,9 @@ def build_site(
     pyodide: str | Path | None = None,
     sample: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    offline: bool = False,
+    packages: Iterable[str] = (),
+    requirements: Path | None = None,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -203,12 +252,19 @@ def build_site(
     `code`: code text (`str`) or files (`Path`), placed in `code.ipynb`, never run.
     `pyodide`: None for the public CDN, a URL, or a local distribution folder
     or release tarball to self-host (then the site works offline).
+    `offline`: ship only the Pyodide packages the code imports (plus `packages`
+    and the pure-Python `requirements` from PyPI); without `pyodide`, the
+    assembled distribution is used.
     """
     log = log or (lambda _msg: None)
     prepared = prepare(
         inputs, code=code, analysis=analysis, title=title, sample=sample, max_bytes=max_bytes
     )
     choice = choose_pyodide(pyodide, log=log)
+    if offline:
+        choice = offline_choice(prepared, choice, packages, requirements, log=log)
+    elif packages or requirements:
+        raise UserError("--packages and --requirements go with --offline")
     names = [d.path for d in prepared.notebooks]
     marker = {
         "title": prepared.title,
@@ -216,6 +272,7 @@ def build_site(
         "datasets": [ds.name for ds in prepared.datasets],
         "notebooks": names,
         "pyodide_url": choice.url,
+        "offline": offline,
     }
     write_site(
         Path(out),

@@ -55,6 +55,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         pyodide=args.pyodide,
         sample=args.sample,
         max_bytes=parse_size(args.max_size),
+        offline=args.offline,
+        packages=args.packages or (),
+        requirements=args.requirements,
         log=log,
     )
     log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")
@@ -113,17 +116,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import verify_site
+
+    problems = verify_site(args.site)
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if not problems:
+        print(f"OK   {args.site}: complete and consistent")
+    if not args.execute:
+        return 1 if problems else 0
     from .execute import execute_site
 
-    if not args.execute:
-        from .execute import site_notebooks
-
-        names = site_notebooks(args.site)
-        print(
-            f"{args.site}: a minato-lite site with {', '.join(names)}; "
-            "add --execute to run its notebooks"
-        )
-        return 0
     runs = execute_site(
         args.site,
         include_code=args.include_code,
@@ -139,7 +142,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             line += f": {run.detail}"
         print(line)
     failed = [r for r in runs if r.status == "fail"]
-    return 1 if failed else 0
+    return 1 if failed or problems else 0
 
 
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
@@ -184,6 +187,21 @@ def make_parser() -> argparse.ArgumentParser:
         "--pyodide",
         metavar="PATH_OR_URL",
         help="Pyodide to self-host (folder or .tar.bz2) or load (URL); default: the public CDN",
+    )
+    build.add_argument(
+        "--offline",
+        action="store_true",
+        help="self-host Pyodide with only the packages the code imports "
+        "(from --pyodide, else the assembled distribution)",
+    )
+    build.add_argument(
+        "--packages", nargs="+", metavar="NAME", help="with --offline: also ship these packages"
+    )
+    build.add_argument(
+        "--requirements",
+        type=Path,
+        metavar="FILE",
+        help="with --offline: pure-Python packages from PyPI to ship",
     )
     build.add_argument(
         "--sample",

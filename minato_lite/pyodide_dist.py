@@ -23,7 +23,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_PYTHON_VERSION, PYODIDE_VERSION
@@ -95,6 +95,7 @@ class Distribution:
 
     path: Path
     packages: frozenset[str]
+    lock: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def open(cls, path: Path) -> Distribution:
@@ -106,7 +107,7 @@ class Distribution:
                 "make one with 'minato-lite pyodide assemble -o DIR'"
             )
         lock = json.loads(lock_path.read_text(encoding="utf-8"))
-        return cls(path=path, packages=frozenset(lock.get("packages", {})))
+        return cls(path=path, packages=frozenset(lock.get("packages", {})), lock=lock)
 
     def has(self, name: str) -> bool:
         return canonical_name(name) in self.packages
@@ -291,6 +292,33 @@ def assemble(
         raise
     log(f"assembled Pyodide {PYODIDE_VERSION} with {len(shipped)} packages in {out}")
     return Distribution.open(out)
+
+
+def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=()) -> None:
+    """Ship the core runtime and only the named packages (+ extra wheels) with their lockfile."""
+    packages = dist.lock["packages"]
+    shipped = {}
+    for name in sorted(names):
+        if name in packages:
+            entry = packages[name]
+            link_or_copy(dist.path / entry["file_name"], target / entry["file_name"])
+            shipped[name] = entry
+    for wheel in extra:
+        link_or_copy(wheel.path, target / wheel.entry["file_name"])
+        shipped[wheel.entry["name"]] = wheel.entry
+    for core in CORE_FILES:
+        if (dist.path / core).is_file():
+            link_or_copy(dist.path / core, target / core)
+    lock = {"info": dist.lock["info"], "packages": shipped}
+    (target / LOCKFILE).write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+def assembled_default(*, log: Log = _quiet) -> Distribution:
+    """The assembled distribution in the cache, made on first use (for --offline)."""
+    target = cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}"
+    if (target / LOCKFILE).is_file():
+        return Distribution.open(target)
+    return assemble(target, log=log)
 
 
 def verify(path: Path) -> list[str]:

@@ -29,7 +29,8 @@ from .app_cache import base_app, link_app, source_date_epoch
 from .contents_index import write_contents_index
 from .errors import UserError
 from .markup import html_text
-from .pyodide_dist import Distribution, link_or_copy, resolve_local
+from .offline import PackagePlan
+from .pyodide_dist import Distribution, link_or_copy, resolve_local, write_pruned
 from .resources import resource_dir, runtime_dir
 
 CDN_PYODIDE_URL = f"{PYODIDE_CDN_URL}/pyodide.mjs"
@@ -46,12 +47,16 @@ class PyodideChoice:
 
     url: str
     local: Distribution | None = None
+    #: for --offline: only these packages are shipped
+    plan: PackagePlan | None = None
 
     @property
     def offline(self) -> bool:
         return self.local is not None
 
     def has_package(self, name: str) -> bool:
+        if self.plan is not None:
+            return self.plan.has(name)
         # a remote distribution is assumed to be a full release (the CDN is)
         return self.local.has(name) if self.local else True
 
@@ -208,7 +213,12 @@ def write_site(
             json.dumps(site_config(app, site_id, choice, title), indent=2, sort_keys=True) + "\n",
             "utf-8",
         )
-        if choice.local is not None:
+        if choice.plan is not None:
+            log(f"adding {len(choice.plan.packages)} Pyodide packages for offline use")
+            write_pruned(
+                choice.local, stage / "static" / "pyodide", choice.plan.packages, choice.plan.extra
+            )
+        elif choice.local is not None:
             log("adding the local Pyodide distribution")
             copy_distribution(choice.local, stage / "static" / "pyodide")
         (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")

@@ -115,6 +115,35 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if report["failed"] else 0
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    from .api import Settings, create_app, parse_duration
+    from .build import parse_size
+    from .errors import UserError
+    from .server import BackgroundServer
+
+    try:
+        ttl = parse_duration(args.ttl) if args.ttl else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    settings = Settings(
+        sites_dir=args.sites_dir,
+        token=args.token or os.environ.get("MINATO_LITE_TOKEN") or None,
+        ttl_seconds=ttl,
+        pyodide=args.pyodide,
+        max_body=parse_size(args.max_body),
+        max_builds=args.max_builds,
+        max_queue=args.max_queue,
+    )
+    server = BackgroundServer(create_app(settings), args.host, args.port, "info")
+    print(
+        f"minato-lite API at {server.url} (sites in {args.sites_dir}); schema at "
+        f"{server.url}openapi.json",
+        flush=True,
+    )
+    server.serve_forever()
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import verify_site
 
@@ -233,6 +262,30 @@ def make_parser() -> argparse.ArgumentParser:
     batch.add_argument("--json", action="store_true", help="print a JSON summary for CI")
     batch.add_argument("-q", "--quiet", action="store_true")
     batch.set_defaults(func=cmd_batch)
+
+    api = sub.add_parser("api", help="serve the web API that turns code + data into sites")
+    api.add_argument("--sites-dir", required=True, type=Path, help="where built sites live")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8080)
+    api.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (or MINATO_LITE_TOKEN)")
+    api.add_argument(
+        "--ttl", metavar="DURATION", help="remove sites older than this (90s, 15m, 2h, 7d)"
+    )
+    api.add_argument("--pyodide", metavar="PATH_OR_URL", help="as for build")
+    api.add_argument("--max-body", default="50MB", metavar="SIZE", help="largest request body")
+    api.add_argument(
+        "--max-builds",
+        type=int,
+        default=max(1, os.cpu_count() or 1),
+        help="builds at a time (default: one per core)",
+    )
+    api.add_argument(
+        "--max-queue",
+        type=int,
+        default=64,
+        help="builds that may wait for a slot before 429 (default 64)",
+    )
+    api.set_defaults(func=cmd_api)
 
     check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")
     check.add_argument("site", type=Path)

@@ -1,103 +1,168 @@
-"""`minato-lite serve`: a static file server for built sites on 127.0.0.1.
+"""Serving built sites: headers Pyodide and JupyterLite need, on a standard ASGI stack.
 
-A site is plain static files, so any web server works; this one exists so the
-user needs nothing else, and gets the MIME types Pyodide and JupyterLite need
-(`.wasm` must be application/wasm for streaming compilation, `.mjs` must be
-JavaScript for module workers).
+`minato-lite serve` and the web API share this: Starlette's static files
+(conditional requests, byte ranges for large data files) behind uvicorn, plus
+
+* MIME types: `.wasm` as application/wasm (streaming compilation), `.mjs` as
+  JavaScript (module workers), `.whl` and `.ipynb`;
+* cross-origin isolation (COOP `same-origin`, COEP `credentialless`) so the
+  kernel gets SharedArrayBuffer, while CDN-hosted Pyodide still loads;
+* caching: content-hashed app assets and wheels are immutable for a year,
+  everything else (contents, config, pages) is revalidated on every load;
+* gzip for text-like files (not for ranges, and not for already-zipped wheels).
 """
 
 from __future__ import annotations
 
-import functools
 import mimetypes
+import re
+import socket
 import threading
+import time
 import webbrowser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import UserError
 from .site import SITE_MARKER
 
-EXTRA_TYPES = {
+TYPES = {
     ".wasm": "application/wasm",
     ".mjs": "text/javascript",
     ".js": "text/javascript",
     ".whl": "application/zip",
+    ".ipynb": "application/x-ipynb+json",
     ".json": "application/json",
-    ".ipynb": "application/json",
     ".map": "application/json",
-    ".zip": "application/zip",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
 }
+for _ext, _kind in TYPES.items():
+    mimetypes.add_type(_kind, _ext)
+
+#: a content hash in the file name, as the app's bundler writes them (`1031.b91a70b.js`)
+HASHED = re.compile(r"[.-][0-9a-f]{7,}\.(?:js|css|woff2?|ttf|svg|png|wasm)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".json", ".ipynb", ".csv", ".svg", ".map",
+                ".wasm", ".txt", ".py", ".md", "/")  # fmt: skip
 
 
-class SiteRequestHandler(SimpleHTTPRequestHandler):
-    """Static files with the site's MIME types; quiet unless asked to log."""
-
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        **EXTRA_TYPES,
-    }
-    verbose: ClassVar[bool] = False
-
-    def log_message(self, format: str, *args) -> None:
-        if self.verbose:
-            super().log_message(format, *args)
+def cache_policy(path: str) -> str:
+    if HASHED.search(path) or path.endswith(".whl"):
+        return IMMUTABLE
+    return REVALIDATE
 
 
-class SiteServer(ThreadingHTTPServer):
-    daemon_threads = True
+class SiteHeaders:
+    """Isolation, caching and sniffing headers on every response."""
 
-    def handle_error(self, request, client_address) -> None:
-        """A browser that closes a connection early is normal; anything else is reported."""
-        import sys
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        super().handle_error(request, client_address)
+        path = scope["path"]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                headers["Cross-Origin-Embedder-Policy"] = "credentialless"
+                headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers.setdefault("Cache-Control", cache_policy(path))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
-def make_server(
-    site: Path, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
-) -> ThreadingHTTPServer:
-    """A server for `site` (not yet serving); port 0 picks a free port."""
+class SelectiveGZip:
+    """gzip text-like files; leave byte ranges and zipped files alone."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"].endswith(COMPRESSIBLE)
+            and "range" not in Headers(scope=scope)
+        ):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def static_app(folder: Path) -> ASGIApp:
+    """A folder of sites (or one site) as an ASGI app with the headers above."""
+    return SiteHeaders(SelectiveGZip(StaticFiles(directory=folder, html=True)))
+
+
+def site_app(site: Path) -> Starlette:
     site = site.expanduser().resolve()
     if not (site / "index.html").is_file():
         raise UserError(f"{site}: not a built site (no index.html); run 'minato-lite build' first")
-    for ext, kind in EXTRA_TYPES.items():
-        mimetypes.add_type(kind, ext)
-    handler_class = type("SiteHandler", (SiteRequestHandler,), {"verbose": verbose})
-    handler = functools.partial(handler_class, directory=str(site))
-    try:
-        server = SiteServer((host, port), handler)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    return server
+    return Starlette(routes=[Mount("/", app=static_app(site))])
 
 
-def server_url(server: ThreadingHTTPServer) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}/"
+class BackgroundServer:
+    """uvicorn on a socket bound up front (port 0 = a free port), optionally in a thread."""
+
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                 log_level: str = "warning") -> None:  # fmt: skip
+        import uvicorn
+
+        try:
+            self.sock = socket.create_server((host, port), reuse_port=False)
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        bound_host, bound_port = self.sock.getsockname()[:2]
+        self.url = f"http://{bound_host}:{bound_port}/"
+        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def serve_forever(self) -> None:
+        self.server.run(sockets=[self.sock])
+
+    def start(self) -> BackgroundServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.sock.close()
 
 
-def serve(
-    site: Path,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    open_browser: bool = True,
-    verbose: bool = False,
-) -> None:
+def make_server(site: Path, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
+    """A server for one built site (not yet serving)."""
+    return BackgroundServer(site_app(site), host, port)
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
+          verbose: bool = False) -> None:  # fmt: skip
     """Serve until interrupted, printing the URL (and opening it unless told not to)."""
-    server = make_server(site, host, port, verbose)
-    url = server_url(server)
+    server = BackgroundServer(site_app(site), host, port, "info" if verbose else "warning")
     marked = (site / SITE_MARKER).is_file()
-    print(f"Serving {site} at {url}" + ("" if marked else " (not a minato-lite site)"), flush=True)
+    print(f"Serving {site} at {server.url}" + ("" if marked else " (not a minato-lite site)"),
+          flush=True)  # fmt: skip
     print("Press Ctrl+C to stop.", flush=True)
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        threading.Timer(0.5, webbrowser.open, args=(server.url,)).start()
+    server.serve_forever()

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from minato_lite.server import make_server, server_url
+from minato_lite.server import make_server
 from tests.support.proxy import RecordingProxy
 
 CHROMIUM = os.environ.get("MINATO_CHROMIUM", "/usr/bin/chromium")
@@ -73,24 +72,13 @@ def full_pyodide() -> Path:
     return Path(given)
 
 
-class SiteServer:
-    def __init__(self, site: Path) -> None:
-        self.httpd = make_server(site, "127.0.0.1", 0)
-        self.url = server_url(self.httpd)
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def serve_site() -> Iterator:
-    servers: list[SiteServer] = []
+    """Serve a site with `minato-lite serve`'s own server, on 127.0.0.1 and a free port."""
+    servers: list = []
 
-    def start(site: Path) -> SiteServer:
-        servers.append(SiteServer(site))
+    def start(site: Path):
+        servers.append(make_server(site, "127.0.0.1", 0).start())
         return servers[-1]
 
     yield start

@@ -1,0 +1,261 @@
+"""`minato-lite api`: the web API a product backend calls. Code + data in, a site URL out.
+
+    POST   /api/insights/python-sandbox   {"code", "data", "analysisType", "title"?} -> 201
+    GET    /api/sites/{id}                 metadata
+    DELETE /api/sites/{id}
+    GET    /healthz
+    GET    /sites/{id}/                    the built site (static, with serve's headers)
+    GET    /openapi.json                   the schema
+
+Submitted code is placed in a notebook and parsed to flag syntax errors; it is
+never executed on this host. Site ids are 128 random bits and nothing lists
+them. Builds run `max_builds` at a time (default: one per core); up to
+`max_queue` more wait their turn; beyond that the answer is 429 with
+Retry-After, so a burst degrades into waiting rather than into memory growth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .build import ANALYSIS_TYPES, build_site
+from .errors import MinatoError, one_line
+from .server import static_app
+from .site import SITE_MARKER
+
+ID_BYTES = 16  # 128 bits
+DEFAULT_MAX_BODY = 50 * 1024 * 1024
+Record = dict[str, Any]
+
+
+class SandboxRequest(BaseModel):
+    """What the product backend posts: the LLM's code, the user's rows, the analysis type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=1_000_000, description="Python code; never run on the server")
+    data: list[Record] | dict[str, list[Record]] = Field(description="rows, or datasets by name")
+    analysisType: Literal[ANALYSIS_TYPES] = "comprehensive"  # type: ignore[valid-type]
+    title: str | None = Field(default=None, max_length=300)
+
+
+class SiteCreated(BaseModel):
+    id: str
+    url: str
+
+
+@dataclass
+class Settings:
+    sites_dir: Path
+    token: str | None = None
+    ttl_seconds: float | None = None
+    pyodide: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    max_builds: int = max(1, os.cpu_count() or 1)
+    max_queue: int = 64
+
+
+class BodyLimit:
+    """413 for a body over the limit, declared or not, before the app parses any of it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                await _too_large(self.limit)(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {"error": f"request body is larger than the {limit // (1024 * 1024)} MB limit"},
+        status_code=413,
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings.sites_dir.mkdir(parents=True, exist_ok=True)
+    slots = asyncio.Semaphore(settings.max_builds)
+    waiting = 0
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        sweeper = asyncio.create_task(_sweep_forever(settings)) if settings.ttl_seconds else None
+        yield
+        if sweeper:
+            sweeper.cancel()
+
+    app = FastAPI(
+        title="minato-lite",
+        summary="Turn code and data into a JupyterLite site; the code runs only in the browser.",
+        docs_url=None,  # the interactive docs page loads scripts from a CDN; the schema is enough
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+
+    def authorized(request: Request) -> None:
+        if settings.token is None:
+            return
+        expected = f"Bearer {settings.token}"
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(401, "missing or wrong bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
+        return JSONResponse(
+            {"error": f"{field}: {first['msg']}", "field": field,
+             "details": json.loads(json.dumps(exc.errors(), default=str))},
+            status_code=422,
+        )  # fmt: skip
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
+                            headers=exc.headers)  # fmt: skip
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(
+        "/api/insights/python-sandbox",
+        status_code=201,
+        response_model=SiteCreated,
+        dependencies=[Depends(authorized)],
+        responses={401: {}, 413: {}, 422: {}, 429: {}},
+    )
+    async def create_site(body: SandboxRequest, request: Request) -> SiteCreated:
+        nonlocal waiting
+        if waiting >= settings.max_builds + settings.max_queue:
+            raise HTTPException(429, "too many builds in progress; retry shortly",
+                                headers={"Retry-After": "2"})  # fmt: skip
+        site_id = secrets.token_urlsafe(ID_BYTES)
+        data = body.data if isinstance(body.data, dict) else {"data": body.data}
+        if not data or any(not rows for rows in data.values()):
+            raise HTTPException(422, "data: every dataset needs at least one record")
+        waiting += 1
+        try:
+            async with slots:
+                await run_in_threadpool(
+                    build_site,
+                    data,
+                    settings.sites_dir / site_id,
+                    code=body.code or None,
+                    analysis=body.analysisType,
+                    title=body.title,
+                    pyodide=settings.pyodide,
+                )
+        except MinatoError as exc:
+            raise HTTPException(422, one_line(exc)) from None
+        finally:
+            waiting -= 1
+        return SiteCreated(id=site_id, url=str(request.url_for("sites", path=f"/{site_id}/")))
+
+    def site_dir(site_id: str) -> Path:
+        if not site_id.replace("-", "").replace("_", "").isalnum() or len(site_id) > 64:
+            raise HTTPException(404, "no such site")
+        path = settings.sites_dir / site_id
+        if not (path / SITE_MARKER).is_file():
+            raise HTTPException(404, "no such site")
+        return path
+
+    @app.get("/api/sites/{site_id}", dependencies=[Depends(authorized)])
+    async def site_metadata(site_id: str, request: Request) -> dict[str, Any]:
+        path = site_dir(site_id)
+        marker = json.loads((path / SITE_MARKER).read_text("utf-8"))
+        return {
+            "id": site_id,
+            "url": str(request.url_for("sites", path=f"/{site_id}/")),
+            "created": (path / SITE_MARKER).stat().st_mtime,
+            **{k: marker[k] for k in ("title", "analysis", "datasets", "notebooks") if k in marker},
+        }
+
+    @app.delete("/api/sites/{site_id}", status_code=204, dependencies=[Depends(authorized)])
+    async def delete_site(site_id: str) -> Response:
+        await run_in_threadpool(shutil.rmtree, site_dir(site_id))
+        return Response(status_code=204)
+
+    app.mount("/sites", static_app(settings.sites_dir), name="sites")
+    return BodyLimit(app, settings.max_body)  # type: ignore[return-value]
+
+
+def sweep(settings: Settings, now: float | None = None) -> list[str]:
+    """Remove sites older than the TTL; return their ids."""
+    if not settings.ttl_seconds:
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for marker in settings.sites_dir.glob(f"*/{SITE_MARKER}"):
+        if now - marker.stat().st_mtime > settings.ttl_seconds:
+            shutil.rmtree(marker.parent, ignore_errors=True)
+            removed.append(marker.parent.name)
+    return removed
+
+
+async def _sweep_forever(settings: Settings) -> None:
+    interval = min(60.0, max(0.5, settings.ttl_seconds / 10))  # type: ignore[operator]
+    while True:
+        await run_in_threadpool(sweep, settings)
+        await asyncio.sleep(interval)
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `15m`, `2h`, `7d` -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        raise ValueError(
+            f"cannot read duration {text!r}; write it like 90s, 15m, 2h or 7d"
+        ) from None
+    if value <= 0:
+        raise ValueError("the TTL must be positive")
+    return value

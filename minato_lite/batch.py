@@ -115,7 +115,9 @@ def index_page(results: list[BatchResult], specs: dict[str, AnalysisSpec]) -> st
             items.append(f"<li>{title}: <em>failed</em> ({html_text(result.error)})</li>")
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        "<title>minato-lite analyses</title>\n</head>\n<body>\n<h1>Analyses</h1>\n<ul>\n"
+        "<title>minato-lite analyses</title>\n"
+        '<link rel="icon" href="data:,">\n'
+        "</head>\n<body>\n<h1>Analyses</h1>\n<ul>\n"
         + "\n".join(items)
         + "\n</ul>\n</body>\n</html>\n"
     )

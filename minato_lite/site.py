@@ -203,7 +203,9 @@ def write_site(
     log: Log,
 ) -> Path:
     """Link the cached base app, add this site's files and settings, swap into `out`."""
-    site_id = files.digest()[:16]
+    # storage is per site: its content and its folder name, so identical sibling sites
+    # (a batch) stay apart while a same-content rebuild keeps the user's edits
+    site_id = hashlib.sha256(f"{files.digest()}|{out.name}".encode()).hexdigest()[:16]
     app = base_app(log=log)
     with staged_output(out) as stage:
         link_app(app, stage, skip=frozenset({"jupyter-lite.json", "index.html"}))

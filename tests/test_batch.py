@@ -94,3 +94,37 @@ def test_a_batch_site_opens_from_the_index_and_runs(
     result = lab.append_and_run(page, "print(minato.title(), len(minato.records()))")
     assert "Second 12" in result.text
     assert watch.outside() == []
+
+
+@pytest.mark.browser
+def test_sibling_sites_keep_their_own_browser_storage(
+    assembled_pyodide, tmp_path, serve_site, page_for
+):
+    """A file saved in one site is kept for that site and never shows in its sibling."""
+    from minato_lite.batch import run_batch
+
+    path = manifest(tmp_path, [
+        {"name": "first", "inputs": ["data/sales.csv"], "title": "First"},
+        {"name": "second", "inputs": ["data/sales.csv"], "title": "Second"},
+    ])  # fmt: skip
+    out = tmp_path / "sites"
+    run_batch(path, out, pyodide=str(assembled_pyodide))
+    server = serve_site(out)
+    page, watch = page_for(server.url)
+    listing = "import os\nprint(sorted(os.listdir('/drive')))"
+
+    page.goto(server.url + "first/index.html")
+    lab.wait_for_notebook(page)
+    saved = lab.append_and_run(page, "open('/drive/kept.txt', 'w').write('mine')\n" + listing)
+    assert "kept.txt" in saved.text, saved.text + "".join(saved.errors)
+
+    page.goto(server.url + "second/index.html")
+    lab.wait_for_notebook(page)
+    sibling = lab.append_and_run(page, listing)
+    assert "analysis.ipynb" in sibling.text and "kept.txt" not in sibling.text
+
+    page.goto(server.url + "first/index.html")
+    lab.wait_for_notebook(page)
+    again = lab.append_and_run(page, listing)
+    assert "kept.txt" in again.text  # the control: the write really was stored
+    assert watch.outside() == []

@@ -73,44 +73,38 @@ def test_invalid_manifests_are_one_line_exit_2(tmp_path, entries, message):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.browser
-def test_a_batch_site_opens_from_the_index_and_runs(
-    assembled_pyodide, tmp_path, serve_site, page_for
-):
+@pytest.fixture
+def served_batch(assembled_pyodide, tmp_path, serve_site, page_for):
+    """Two sites with identical content in one batch, served, and a watched page."""
     from minato_lite.batch import run_batch
 
     path = manifest(tmp_path, [
-        {"name": "first", "inputs": ["data/sales.csv"], "title": "First"},
-        {"name": "second", "inputs": ["data/sales.csv"], "title": "Second"},
+        {"name": "first", "inputs": ["data/sales.csv"]},
+        {"name": "second", "inputs": ["data/sales.csv"]},
     ])  # fmt: skip
     out = tmp_path / "sites"
     assert {r.status for r in run_batch(path, out, pyodide=str(assembled_pyodide))} == {"ok"}
     server = serve_site(out)
     page, watch = page_for(server.url)
+    return server, page, watch
+
+
+@pytest.mark.browser
+def test_a_batch_site_opens_from_the_index_and_runs(served_batch):
+    server, page, watch = served_batch
     page.goto(server.url + "index.html")
-    page.get_by_role("link", name="Second").click()
+    page.get_by_role("link", name="second").click()
     lab.wait_for_notebook(page)
     assert "/second/lab/" in page.url
-    result = lab.append_and_run(page, "print(minato.title(), len(minato.records()))")
-    assert "Second 12" in result.text
+    result = lab.append_and_run(page, "print(minato.datasets(), len(minato.records()))")
+    assert "['sales'] 12" in result.text
     assert watch.outside() == []
 
 
 @pytest.mark.browser
-def test_sibling_sites_keep_their_own_browser_storage(
-    assembled_pyodide, tmp_path, serve_site, page_for
-):
-    """A file saved in one site is kept for that site and never shows in its sibling."""
-    from minato_lite.batch import run_batch
-
-    path = manifest(tmp_path, [
-        {"name": "first", "inputs": ["data/sales.csv"], "title": "First"},
-        {"name": "second", "inputs": ["data/sales.csv"], "title": "Second"},
-    ])  # fmt: skip
-    out = tmp_path / "sites"
-    run_batch(path, out, pyodide=str(assembled_pyodide))
-    server = serve_site(out)
-    page, watch = page_for(server.url)
+def test_sibling_sites_keep_their_own_browser_storage(served_batch):
+    """A file saved in one site is kept for that site and never shows in its identical sibling."""
+    server, page, watch = served_batch
     listing = "import os\nprint(sorted(os.listdir('/drive')))"
 
     page.goto(server.url + "first/index.html")
@@ -118,11 +112,14 @@ def test_sibling_sites_keep_their_own_browser_storage(
     saved = lab.append_and_run(page, "open('/drive/kept.txt', 'w').write('mine')\n" + listing)
     assert "kept.txt" in saved.text, saved.text + "".join(saved.errors)
 
+    # each visit in its own tab of the same browser (same storage), as a person would
+    page = page.context.new_page()
     page.goto(server.url + "second/index.html")
     lab.wait_for_notebook(page)
     sibling = lab.append_and_run(page, listing)
     assert "analysis.ipynb" in sibling.text and "kept.txt" not in sibling.text
 
+    page = page.context.new_page()
     page.goto(server.url + "first/index.html")
     lab.wait_for_notebook(page)
     again = lab.append_and_run(page, listing)

@@ -1,8 +1,8 @@
 """Escaping for text from user data that lands in Markdown, HTML or code.
 
-Names and values from user data reach three places: Markdown cells, the
-site's HTML pages, and Python string literals in generated code. Each has its
-own escaper here, and generators use nothing else to put user text there.
+Names and values from user data reach Markdown cells and the site's HTML
+pages through these escapers, and generated code only as `repr` literals in a
+template's parameters cell (`templates.literal`); generators use nothing else.
 """
 
 from __future__ import annotations
@@ -31,8 +31,3 @@ def md_code(text: object) -> str:
 def html_text(text: object) -> str:
     """User text for an HTML page body or attribute."""
     return html.escape(str(text), quote=True)
-
-
-def py_literal(text: object) -> str:
-    """User text as a Python string literal: repr() of a str is always a valid, inert literal."""
-    return repr(str(text))

@@ -3,7 +3,7 @@
 Small pure functions return cells; documents are composed from them. Cell ids
 are derived from the notebook name and the cell's position, so building twice
 from the same inputs gives byte-identical files. User text only enters
-Markdown through `markup.md_*` and code through `markup.py_literal`.
+Markdown through `markup.md_*` and code through `templates.literal`.
 """
 
 from __future__ import annotations

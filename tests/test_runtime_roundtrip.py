@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from minato_lite.build import prepare
+from minato_lite.resources import REPO_DIR
 from tests.support.runtime import load_runtime, write_data
 
 
@@ -95,3 +97,17 @@ def test_unknown_dataset_names_the_available_ones(tmp_path, monkeypatch):
     )
     with pytest.raises(LookupError, match="available: a"):
         minato.path("b")
+
+
+SAMPLE_FILES = [REPO_DIR / "examples/sales.csv", *sorted((REPO_DIR / "examples/data").iterdir())]
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.name)
+def test_every_sample_dataset_loads_back_exactly_as_on_the_host(sample, tmp_path, monkeypatch):
+    prepared = prepare([sample])
+    prepared.files.write(tmp_path)
+    minato = load_runtime(tmp_path / "data", monkeypatch)
+    for dataset in prepared.datasets:
+        back = minato.load(dataset.name)
+        assert dict(back.dtypes.astype(str)) == dict(dataset.frame.dtypes.astype(str))
+        pd.testing.assert_frame_equal(back, dataset.frame, check_exact=True)

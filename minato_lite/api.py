@@ -69,6 +69,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     max_builds: int = max(1, os.cpu_count() or 1)
     max_queue: int = 64
+    isolate: bool = False
 
 
 class BodyLimit:
@@ -221,7 +222,7 @@ def create_app(settings: Settings) -> FastAPI:
         await run_in_threadpool(shutil.rmtree, site_dir(site_id))
         return Response(status_code=204)
 
-    app.mount("/sites", static_app(settings.sites_dir), name="sites")
+    app.mount("/sites", static_app(settings.sites_dir, settings.isolate), name="sites")
     return BodyLimit(app, settings.max_body)  # type: ignore[return-value]
 
 

@@ -22,6 +22,7 @@ from . import __version__  # noqa: E402
 from .errors import MinatoError, one_line  # noqa: E402
 
 PROG = "minato-lite"
+ISOLATE_HELP = "send COOP/COEP so the kernel gets SharedArrayBuffer (experimental: see README)"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -74,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         open_browser=not args.no_browser,
         verbose=args.verbose,
+        isolate=args.isolate,
     )
     return 0
 
@@ -133,6 +135,7 @@ def cmd_api(args: argparse.Namespace) -> int:
         max_body=parse_size(args.max_body),
         max_builds=args.max_builds,
         max_queue=args.max_queue,
+        isolate=args.isolate,
     )
     server = BackgroundServer(create_app(settings), args.host, args.port, "info")
     print(
@@ -253,6 +256,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    serve.add_argument("--isolate", action="store_true", help=ISOLATE_HELP)
     serve.set_defaults(func=cmd_serve)
 
     batch = sub.add_parser("batch", help="build one site per analysis listed in a manifest")
@@ -285,6 +289,7 @@ def make_parser() -> argparse.ArgumentParser:
         default=64,
         help="builds that may wait for a slot before 429 (default 64)",
     )
+    api.add_argument("--isolate", action="store_true", help=ISOLATE_HELP)
     api.set_defaults(func=cmd_api)
 
     check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")

@@ -5,8 +5,12 @@
 
 * MIME types: `.wasm` as application/wasm (streaming compilation), `.mjs` as
   JavaScript (module workers), `.whl` and `.ipynb`;
-* cross-origin isolation (COOP `same-origin`, COEP `credentialless`) so the
-  kernel gets SharedArrayBuffer, while CDN-hosted Pyodide still loads;
+* cross-origin isolation on request (`isolate`: COOP `same-origin`, COEP
+  `credentialless`, so the kernel gets SharedArrayBuffer while CDN-hosted
+  Pyodide still loads). Off by default: with it, jupyterlite-pyodide-kernel
+  0.8.6 switches to its SharedArrayBuffer transport, and in headless Chromium
+  156 here that left cell executions unanswered (output shown, prompt stuck
+  at [*]) in about one browser test in three; without it, none in many runs;
 * caching: content-hashed app assets and wheels are immutable for a year,
   everything else (contents, config, pages) is revalidated on every load;
 * gzip for text-like files (not for ranges, and not for already-zipped wheels).
@@ -63,8 +67,9 @@ def cache_policy(path: str) -> str:
 class SiteHeaders:
     """Isolation, caching and sniffing headers on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, isolate: bool) -> None:
         self.app = app
+        self.isolate = isolate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,8 +80,9 @@ class SiteHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Cross-Origin-Embedder-Policy"] = "credentialless"
+                if self.isolate:
+                    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                    headers["Cross-Origin-Embedder-Policy"] = "credentialless"
                 headers["Cross-Origin-Resource-Policy"] = "same-origin"
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers.setdefault("Cache-Control", cache_policy(path))
@@ -103,16 +109,16 @@ class SelectiveGZip:
             await self.app(scope, receive, send)
 
 
-def static_app(folder: Path) -> ASGIApp:
+def static_app(folder: Path, isolate: bool = False) -> ASGIApp:
     """A folder of sites (or one site) as an ASGI app with the headers above."""
-    return SiteHeaders(SelectiveGZip(StaticFiles(directory=folder, html=True)))
+    return SiteHeaders(SelectiveGZip(StaticFiles(directory=folder, html=True)), isolate)
 
 
-def site_app(site: Path) -> Starlette:
+def site_app(site: Path, isolate: bool = False) -> Starlette:
     site = site.expanduser().resolve()
     if not (site / "index.html").is_file():
         raise UserError(f"{site}: not a built site (no index.html); run 'minato-lite build' first")
-    return Starlette(routes=[Mount("/", app=static_app(site))])
+    return Starlette(routes=[Mount("/", app=static_app(site, isolate))])
 
 
 class BackgroundServer:
@@ -150,15 +156,17 @@ class BackgroundServer:
         self.sock.close()
 
 
-def make_server(site: Path, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
+def make_server(site: Path, host: str = "127.0.0.1", port: int = 0,
+                isolate: bool = False) -> BackgroundServer:  # fmt: skip
     """A server for one built site (not yet serving)."""
-    return BackgroundServer(site_app(site), host, port)
+    return BackgroundServer(site_app(site, isolate), host, port)
 
 
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
-          verbose: bool = False) -> None:  # fmt: skip
+          verbose: bool = False, isolate: bool = False) -> None:  # fmt: skip
     """Serve until interrupted, printing the URL (and opening it unless told not to)."""
-    server = BackgroundServer(site_app(site), host, port, "info" if verbose else "warning")
+    server = BackgroundServer(site_app(site, isolate), host, port,
+                              "info" if verbose else "warning")  # fmt: skip
     marked = (site / SITE_MARKER).is_file()
     print(f"Serving {site} at {server.url}" + ("" if marked else " (not a minato-lite site)"),
           flush=True)  # fmt: skip

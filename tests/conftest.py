@@ -93,15 +93,14 @@ def outside_proxy() -> Iterator[RecordingProxy]:
     proxy.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(outside_proxy: RecordingProxy):
+    """A fresh Chromium per test: a kernel or worker left by one test never slows the next."""
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.skip(
             f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium' "
             "or set MINATO_CHROMIUM to a Chromium binary"
         )
-    # report service-worker fetches as context requests too
-    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="pip install playwright (browser from apt, not download)"
     )

@@ -49,7 +49,7 @@ def test_create_fetch_and_delete_a_site(api):
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", site_id) and url.endswith(f"/sites/{site_id}/")
     page = client.get(url)
     assert page.status_code == 200 and "lab/index.html?path=analysis.ipynb" in page.text
-    assert page.headers["cross-origin-opener-policy"] == "same-origin"
+    assert page.headers["cross-origin-resource-policy"] == "same-origin"
     data = client.get(url + "files/data/data.csv")
     assert data.text.splitlines() == ["region,units", "North,3", "South,5"]
     meta = client.get(f"api/sites/{site_id}").json()
@@ -171,6 +171,7 @@ def test_serve_sends_the_headers_pyodide_and_jupyterlite_need(tmp_path):
 
     build_site([REPO_DIR / "examples/sales.csv"], tmp_path / "site")
     server = make_server(tmp_path / "site").start()
+    isolated = make_server(tmp_path / "site", isolate=True).start()
     try:
         client = httpx.Client(base_url=server.url)
         bundle = next((tmp_path / "site/build").glob("[0-9]*.*.js")).name
@@ -189,10 +190,14 @@ def test_serve_sends_the_headers_pyodide_and_jupyterlite_need(tmp_path):
         assert part.status_code == 206 and part.content == b"order_id,d"
         assert part.headers["content-range"].startswith("bytes 0-9/")
         page = client.get("index.html")
-        assert page.headers["cross-origin-embedder-policy"] == "credentialless"
+        assert "cross-origin-embedder-policy" not in page.headers
         assert page.headers["x-content-type-options"] == "nosniff"
+        strict = httpx.get(isolated.url + "index.html")
+        assert strict.headers["cross-origin-opener-policy"] == "same-origin"
+        assert strict.headers["cross-origin-embedder-policy"] == "credentialless"
     finally:
         server.close()
+        isolated.close()
 
 
 @pytest.mark.browser

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 CELL = f"{NOTEBOOK} .jp-Cell"
@@ -43,14 +44,25 @@ def mark_active_cell(page: Page) -> Locator:
 
 
 def append_and_run(page: Page, source: str, timeout_s: float = 180) -> CellResult:
-    """Add a cell at the end, type `source`, run it, wait for its prompt, return its output."""
+    """Add a cell at the end, type `source`, run it, wait for its prompt, return its output.
+
+    The footer is clicked again if the notebook was not ready for the first click
+    (seen with JupyterLab's default windowed rendering).
+    """
     start = time.perf_counter()
-    page.locator(f"{NOTEBOOK} .jp-Notebook-footer").click()
-    page.wait_for_selector(f"{ACTIVE} .cm-content")
+    new_cell = f"{NOTEBOOK} .jp-Cell.jp-mod-active.jp-CodeCell .cm-content"
+    for _attempt in range(6):
+        page.locator(f"{NOTEBOOK} .jp-Notebook-footer").click()
+        try:
+            page.wait_for_selector(new_cell, timeout=10_000)
+        except PlaywrightTimeout:
+            continue
+        if not page.locator(new_cell).inner_text().strip():
+            break
+    else:
+        raise AssertionError("the notebook footer did not add an empty code cell")
     cell = mark_active_cell(page)
     editor = cell.locator(".cm-content")
-    if editor.inner_text().strip():
-        raise AssertionError("the footer did not add an empty cell")
     editor.click()
     page.keyboard.insert_text(source)
     typed = editor.inner_text()

@@ -43,7 +43,7 @@ def mark_active_cell(page: Page) -> Locator:
     return page.locator(f'[data-minato-test="{mark}"]')
 
 
-def append_and_run(page: Page, source: str, timeout_s: float = 180) -> CellResult:
+def append_and_run(page: Page, source: str, timeout_s: float = 90) -> CellResult:
     """Add a cell at the end, type `source`, run it, wait for its prompt, return its output.
 
     The footer is clicked again if the notebook was not ready for the first click
@@ -93,7 +93,7 @@ def wait_for_cell(cell: Locator, start: float, timeout_s: float) -> CellResult:
     )
 
 
-def run_all_cells(page: Page, timeout_s: float = 600) -> None:
+def run_all_cells(page: Page, timeout_s: float = 180) -> None:
     """Run > Run All Cells, then wait until no cell is queued or running.
 
     Not a sentinel cell: after an error JupyterLab drops the queued cells, so

@@ -51,14 +51,18 @@ class MinatoAddon(BaseAddon):
         return [Path(self.manager.lite_dir) / p for p in section.get(key, [])]
 
     def _prepared(self, section: dict[str, Any]):
-        from .build import prepare
+        """Read, profile and generate once per build; `build` and `post_build` share it."""
+        cached = getattr(self, "_prepared_site", None)
+        if cached is None:
+            from .build import prepare
 
-        return prepare(
-            self._paths(section, "inputs"),
-            code=self._paths(section, "code") or None,
-            analysis=section.get("analysis", "comprehensive"),
-            title=section.get("title"),
-        )
+            cached = self._prepared_site = prepare(
+                self._paths(section, "inputs"),
+                code=self._paths(section, "code") or None,
+                analysis=section.get("analysis", "comprehensive"),
+                title=section.get("title"),
+            )
+        return cached
 
     def status(self, manager):
         section = self._section()
@@ -111,7 +115,7 @@ class MinatoAddon(BaseAddon):
         from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
         from .pyodide_dist import Distribution
-        from .site import CDN_PYODIDE_URL, PyodideChoice, kernel_settings
+        from .site import CDN_PYODIDE_URL, PyodideChoice, kernel_settings, storage_names
 
         config = json.loads(config_path.read_text(encoding="utf-8"))
         data = config.setdefault(JUPYTER_CONFIG_DATA, {})
@@ -124,6 +128,5 @@ class MinatoAddon(BaseAddon):
         settings = kernel_settings(choice)
         settings.pop("pyodideUrl")  # where Pyodide lives is the pyodide addon's business
         plugin.update(settings)
-        for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
-            data[key] = f"minato-lite-{digest[:16]}"
+        data.update(storage_names(digest[:16]))
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", "utf-8")

@@ -178,13 +178,17 @@ def staged_output(out: Path) -> Iterator[Path]:
         raise
 
 
+def storage_names(site_id: str) -> dict[str, str]:
+    """Per-site browser storage: a rebuilt or sibling site never shows another's stale files."""
+    keys = ("contentsStorageName", "settingsStorageName", "workspacesStorageName")
+    return dict.fromkeys(keys, f"minato-lite-{site_id}")
+
+
 def site_config(app: Path, site_id: str, choice: PyodideChoice, title: str) -> dict[str, Any]:
     """The site's `jupyter-lite.json`: the base app's, plus what is specific to this site."""
     config = json.loads((app / "jupyter-lite.json").read_text("utf-8"))
     data = config.setdefault("jupyter-config-data", {})
-    # per-site browser storage: a rebuilt or sibling site never shows another's stale files
-    for key in ("contentsStorageName", "settingsStorageName", "workspacesStorageName"):
-        data[key] = f"minato-lite-{site_id}"
+    data.update(storage_names(site_id))
     data["appName"] = f"{title} · minato-lite"
     data["contentsAllJsonFile"] = "all.json"
     plugins = data.setdefault("litePluginSettings", {})

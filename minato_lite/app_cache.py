@@ -11,7 +11,6 @@ visible because it is renamed into place when complete.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -20,12 +19,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
 from .errors import EnvironmentProblem
-from .pyodide_dist import cache_root, fetch_wheel, link_or_copy
+from .pyodide_dist import cache_lock, cache_root, fetch_wheel, link_or_copy
 from .resources import resource_dir
 
 Log = Callable[[str], None]
@@ -119,17 +117,6 @@ def build_app(target: Path, *, log: Log) -> None:
         shutil.move(str(output), str(target))
 
 
-@contextmanager
-def _locked(lock_path: Path):
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def base_app(*, log: Log) -> Path:
     """The cached base app for this configuration, built on first use."""
     apps = cache_root() / "apps"
@@ -137,7 +124,7 @@ def base_app(*, log: Log) -> Path:
     target = apps / key
     if (target / "jupyter-lite.json").is_file():
         return target
-    with _locked(apps / f"{key}.lock"):
+    with cache_lock(apps / f"{key}.lock"):
         if (target / "jupyter-lite.json").is_file():  # another build made it meanwhile
             return target
         staging = Path(tempfile.mkdtemp(dir=apps, prefix=f".{key}-"))

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from . import __version__  # noqa: E402
-from .errors import MinatoError, one_line  # noqa: E402
+from .errors import MinatoError, UserError, one_line  # noqa: E402
 
 PROG = "minato-lite"
 ISOLATE_HELP = "send COOP/COEP so the kernel gets SharedArrayBuffer (experimental: see README)"
@@ -120,7 +120,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     from .api import Settings, create_app, parse_duration
     from .build import parse_size
-    from .errors import UserError
     from .server import BackgroundServer
 
     try:
@@ -180,6 +179,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
     from .pyodide_dist import assemble
 
+    if args.scientific:
+        from .scientific_dist import STANDIN_VERSION, build_scientific
+
+        if args.package or args.sourcemaps:
+            raise UserError("--scientific takes no --package or --sourcemaps")
+        dist = build_scientific(args.out, log=_progress(args.quiet))
+        print(
+            f"{PROG}: note: a Pyodide {STANDIN_VERSION} stand-in (Python 3.12, pandas 2.2), "
+            "not an official release",
+            file=sys.stderr,
+        )
+        print(dist.path)
+        return 0
     dist = assemble(
         args.out,
         extra_packages=args.package or (),
@@ -326,6 +338,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="also include this pure-Python lockfile package (repeatable)",
     )
     assemble.add_argument("--sourcemaps", action="store_true", help="keep .map files")
+    assemble.add_argument(
+        "--scientific",
+        action="store_true",
+        help="a stand-in with numpy, pandas and matplotlib (Pyodide 0.27.7 wheels + this "
+        "kernel's packages), built from the package registries; for tests and demos",
+    )
     assemble.add_argument("-q", "--quiet", action="store_true")
     assemble.set_defaults(func=cmd_pyodide_assemble)
     return parser

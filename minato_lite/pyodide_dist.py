@@ -13,6 +13,7 @@ the kernel itself imports, downloaded from PyPI at the lockfile's versions.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -22,7 +23,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,15 +34,18 @@ from .errors import EnvironmentProblem, UserError
 
 LOCKFILE = "pyodide-lock.json"
 ENTRY_MODULE = "pyodide.mjs"
-#: files of the npm package that a browser needs at run time
-CORE_FILES = (
-    "pyodide.mjs",
+#: files of a distribution that a browser needs at run time, whatever its version
+#: ships: 0.27 has `pyodide.asm.js`, 314 `pyodide.asm.mjs`; read, never assumed
+RUNTIME_PATTERNS = (
     "pyodide.js",
-    "pyodide.asm.mjs",
-    "pyodide.asm.wasm",
+    "pyodide.mjs",
+    "pyodide.asm.*",
     "python_stdlib.zip",
     "package.json",
 )
+RUNTIME_EXCLUDED_SUFFIXES = (".map", ".ts")
+#: the oldest micropip whose API the kernel's piplite (0.8.6) imports
+MIN_MICROPIP = (0, 10)
 #: what the Pyodide kernel loads or installs before the first cell runs:
 #: micropip and packaging (piplite), ipython (the shell), jedi/parso (completion)
 KERNEL_PACKAGES = ("micropip", "packaging", "ipython", "jedi", "parso")
@@ -59,6 +64,46 @@ def cache_root() -> Path:
         return Path(override).expanduser().resolve()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "minato-lite"
+
+
+@contextmanager
+def cache_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock while one process fills a cache entry others may want too."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def runtime_file_names(folder: Path) -> list[str]:
+    """The runtime files `folder` actually has (loader, asm module, wasm, stdlib)."""
+    found = {
+        p.name
+        for pattern in RUNTIME_PATTERNS
+        for p in folder.glob(pattern)
+        if p.is_file() and not p.name.endswith(RUNTIME_EXCLUDED_SUFFIXES)
+    }
+    return sorted(found)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def kernel_problem(lock: dict) -> str | None:
+    """Why the JupyterLite kernel cannot start on a distribution with this lockfile, or None."""
+    packages = lock.get("packages", {})
+    missing = [name for name in KERNEL_PACKAGES if name not in packages]
+    if missing:
+        return f"the JupyterLite kernel needs {', '.join(missing)} in its lockfile"
+    micropip = packages["micropip"].get("version", "0")
+    if _version_tuple(micropip) < MIN_MICROPIP:
+        need = ".".join(map(str, MIN_MICROPIP))
+        return f"the JupyterLite kernel needs micropip >= {need}; this one has micropip {micropip}"
+    return None
 
 
 def canonical_name(name: str) -> str:
@@ -102,11 +147,23 @@ class Distribution:
         lock_path = path / LOCKFILE
         if not (path / ENTRY_MODULE).is_file() or not lock_path.is_file():
             raise UserError(
-                f"{path} is not a Pyodide {PYODIDE_VERSION} distribution "
-                f"(needs {ENTRY_MODULE} and {LOCKFILE}); "
+                f"{path} is not a Pyodide distribution (needs {ENTRY_MODULE} and {LOCKFILE}); "
                 "make one with 'minato-lite pyodide assemble -o DIR'"
             )
-        lock = json.loads(lock_path.read_text(encoding="utf-8"))
+        try:
+            lock = json.loads(lock_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UserError(f"{lock_path} is not valid JSON: {exc}") from None
+        problem = kernel_problem(lock)
+        if problem:
+            raise UserError(f"{path}: {problem}")
+        runtime = runtime_file_names(path)
+        if not any(name.startswith("pyodide.asm.") for name in runtime) or (
+            "python_stdlib.zip" not in runtime
+        ):
+            raise UserError(
+                f"{path}: incomplete Pyodide runtime (needs pyodide.asm.*, python_stdlib.zip)"
+            )
         return cls(path=path, packages=frozenset(lock.get("packages", {})), lock=lock)
 
     def has(self, name: str) -> bool:
@@ -264,7 +321,7 @@ def assemble(
         )
     )
     try:
-        for name in CORE_FILES:
+        for name in runtime_file_names(core):
             link_or_copy(core / name, staging / name)
         if sourcemaps:
             for mapfile in core.glob("*.map"):
@@ -306,9 +363,8 @@ def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=(
     for wheel in extra:
         link_or_copy(wheel.path, target / wheel.entry["file_name"])
         shipped[wheel.entry["name"]] = wheel.entry
-    for core in CORE_FILES:
-        if (dist.path / core).is_file():
-            link_or_copy(dist.path / core, target / core)
+    for core in runtime_file_names(dist.path):
+        link_or_copy(dist.path / core, target / core)
     lock = {"info": dist.lock["info"], "packages": shipped}
     (target / LOCKFILE).write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n", "utf-8")
 
@@ -316,9 +372,10 @@ def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=(
 def assembled_default(*, log: Log = _quiet) -> Distribution:
     """The assembled distribution in the cache, made on first use (for --offline)."""
     target = cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}"
-    if (target / LOCKFILE).is_file():
-        return Distribution.open(target)
-    return assemble(target, log=log)
+    with cache_lock(target.parent / f"{target.name}.lock"):
+        if (target / LOCKFILE).is_file():
+            return Distribution.open(target)
+        return assemble(target, log=log)
 
 
 def verify(path: Path) -> list[str]:

@@ -1,6 +1,8 @@
 """`minato-lite api`: the web API a product backend calls. Code + data in, a site URL out.
 
     POST   /api/insights/python-sandbox   {"code", "data", "analysisType", "title"?} -> 201
+                                           JSON {"id", "url"}, or a page opening the site
+                                           when Accept prefers text/html
     GET    /api/sites/{id}                 metadata
     DELETE /api/sites/{id}
     GET    /healthz
@@ -29,13 +31,14 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .build import ANALYSIS_TYPES, build_site
 from .errors import MinatoError, one_line
+from .markup import html_text
 from .server import static_app
 from .site import SITE_MARKER
 
@@ -116,6 +119,61 @@ def _too_large(limit: int) -> JSONResponse:
     )
 
 
+def prefers_html(accept: str | None) -> bool:
+    """True when `accept` gives text/html a higher q than application/json.
+
+    Each type takes the q of its most specific matching range (exact, then
+    `type/*`, then `*/*`; unmatched is 0). Ties, `*/*`, a missing or
+    unreadable header all keep JSON.
+    """
+    best: dict[str, tuple[int, float]] = {}  # media type -> (specificity, q)
+    for item in (accept or "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        kind, slash, sub = media.lower().partition("/")
+        if not (kind and slash and sub) or (kind == "*" and sub != "*"):
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(1.0, max(0.0, float(value.strip())))
+                except ValueError:
+                    q = 0.0
+                break
+        for target in ("text/html", "application/json"):
+            if f"{kind}/{sub}" == target:
+                specificity = 2
+            elif kind == target.split("/")[0] and sub == "*":
+                specificity = 1
+            elif kind == "*":
+                specificity = 0
+            else:
+                continue
+            if specificity > best.get(target, (-1, 0.0))[0]:
+                best[target] = (specificity, q)
+    html_q = best.get("text/html", (0, 0.0))[1]
+    json_q = best.get("application/json", (0, 0.0))[1]
+    return html_q > json_q
+
+
+def opening_page(title: str, url: str) -> str:
+    """A self-contained page (no scripts, no external resources) that opens the site at `url`."""
+    safe_title, safe_url = html_text(title), html_text(url)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{safe_title}</title>
+<meta http-equiv="refresh" content="0; url={safe_url}">
+</head>
+<body>
+<p>Opening <a href="{safe_url}">{safe_title}</a>&hellip;</p>
+</body>
+</html>
+"""
+
+
 def create_app(settings: Settings) -> FastAPI:
     settings.sites_dir.mkdir(parents=True, exist_ok=True)
     slots = asyncio.Semaphore(settings.max_builds)
@@ -169,9 +227,27 @@ def create_app(settings: Settings) -> FastAPI:
         status_code=201,
         response_model=SiteCreated,
         dependencies=[Depends(authorized)],
-        responses={401: {}, 413: {}, 422: {}, 429: {}},
+        responses={
+            201: {
+                "description": "The site's id and absolute URL as JSON; when Accept prefers "
+                "text/html, a page that opens the site, with the URL in Location",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+                "headers": {
+                    "Location": {
+                        "description": "the site's absolute URL (with the HTML page)",
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
+            401: {},
+            413: {},
+            422: {},
+            429: {},
+        },
     )
-    async def create_site(body: SandboxRequest, request: Request) -> SiteCreated:
+    async def create_site(
+        body: SandboxRequest, request: Request, response: Response
+    ) -> SiteCreated | HTMLResponse:
         nonlocal waiting
         if waiting >= settings.max_builds + settings.max_queue:
             raise HTTPException(429, "too many builds in progress; retry shortly",
@@ -196,7 +272,13 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(422, one_line(exc)) from None
         finally:
             waiting -= 1
-        return SiteCreated(id=site_id, url=str(request.url_for("sites", path=f"/{site_id}/")))
+        url = str(request.url_for("sites", path=f"/{site_id}/"))
+        if not prefers_html(request.headers.get("accept")):
+            response.headers["Vary"] = "Accept"
+            return SiteCreated(id=site_id, url=url)
+        marker = json.loads((settings.sites_dir / site_id / SITE_MARKER).read_text("utf-8"))
+        return HTMLResponse(opening_page(marker["title"], url), status_code=201,
+                            headers={"Location": url, "Vary": "Accept"})  # fmt: skip
 
     def site_dir(site_id: str) -> Path:
         if not site_id.replace("-", "").replace("_", "").isalnum() or len(site_id) > 64:

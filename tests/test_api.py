@@ -7,12 +7,13 @@ import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 
-from minato_lite.api import Settings, create_app, sweep
+from minato_lite.api import Settings, create_app, prefers_html, sweep
 from minato_lite.resources import REPO_DIR
 from minato_lite.server import BackgroundServer, make_server
 from tests.support import lab
@@ -39,6 +40,37 @@ def api(tmp_path):
 def payload(**overrides) -> dict:
     return {"code": "df.groupby('region').units.sum()", "data": ROWS,
             "analysisType": "descriptive", **overrides}  # fmt: skip
+
+
+class OpeningPage(HTMLParser):
+    """The parts of the HTML answer that open the site, with entities decoded."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.refresh = self.href = None
+        self.title = self.link_text = ""
+        self._in: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and attrs.get("http-equiv", "").lower() == "refresh":
+            self.refresh = attrs["content"].split("url=", 1)[1]
+        elif tag == "a":
+            self.href = attrs["href"]
+        self._in = tag if tag in ("title", "a") else self._in
+
+    def handle_endtag(self, tag):
+        self._in = None if tag == self._in else self._in
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "a":
+            self.link_text += data
+
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser sends
 
 
 def test_create_fetch_and_delete_a_site(api):
@@ -164,6 +196,82 @@ def test_openapi_schema_is_served(api):
     schema = client.get("openapi.json").json()
     assert "/api/insights/python-sandbox" in schema["paths"]
     assert "/api/sites/{site_id}" in schema["paths"]
+    created = schema["paths"]["/api/insights/python-sandbox"]["post"]["responses"]["201"]
+    assert set(created["content"]) == {"application/json", "text/html"}
+
+
+def test_a_client_preferring_html_gets_a_page_that_opens_the_absolute_site_url(api):
+    client, _ = api()
+    site_url = re.escape(str(client.base_url)) + r"sites/[A-Za-z0-9_-]{22}/"
+    as_json = client.post(POST, json=payload())
+    assert re.fullmatch(site_url, as_json.json()["url"]), as_json.json()
+    answer = client.post(POST, json=payload(title="Units by region"), headers=HTML)
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert "accept" in answer.headers["vary"].lower()
+    page = OpeningPage(answer.text)
+    assert re.fullmatch(site_url, page.refresh), page.refresh
+    assert page.href == page.refresh == answer.headers["location"]
+    assert page.title == page.link_text == "Units by region"
+    site = client.get(page.href)
+    assert site.status_code == 200 and "lab/index.html?path=analysis.ipynb" in site.text
+    site_id = page.href.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(f"api/sites/{site_id}").json()["title"] == "Units by region"
+
+
+def test_the_html_page_escapes_the_title_and_the_url(api):
+    client, _ = api()
+    hostile = "</title><script>alert(1)</script>"
+    answer = client.post(POST, json=payload(title=hostile), headers=HTML)
+    assert answer.status_code == 201, answer.text
+    assert "<script" not in answer.text.lower()
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+    assert OpeningPage(answer.text).link_text == hostile
+    # the URL comes from the request's Host header, so it is the caller's text too
+    odd_host = client.post(POST, json=payload(), headers={**HTML, "Host": "x&y"})
+    assert odd_host.headers["location"].startswith("http://x&y/sites/")
+    assert 'href="http://x&amp;y/sites/' in odd_host.text
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json, text/plain, */*", "application/json, text/html",
+     "text/html;q=0.5, application/json"],
+)  # fmt: skip
+def test_clients_not_preferring_html_still_get_json(api, accept):
+    client, _ = api()
+    headers = {"Accept": accept} if accept else {}
+    answer = client.post(POST, json=payload(), headers=headers)
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert "location" not in answer.headers
+    assert set(answer.json()) == {"id", "url"}
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [(None, False), ("", False), ("*/*", False), ("text/html", True), ("TEXT/HTML", True),
+     ("text/*", True), ("application/json, text/html", False),
+     ("text/html;q=0.9, application/json;q=0.8", True),
+     ("text/html;q=0.5, */*;q=0.6", False), ("application/*;q=0.2, text/html;q=0.3", True),
+     ("application/json;q=0, text/html;q=0.1", True), ("text/html;q=0", False),
+     ("text/html;q=nonsense", False), ("nonsense", False)],
+)  # fmt: skip
+def test_accept_q_values_decide_and_ties_keep_json(accept, html):
+    assert prefers_html(accept) is html
+
+
+def test_errors_stay_json_when_html_is_preferred(api):
+    client, _ = api(token="s3cret")
+    refused = client.post(POST, json=payload(), headers={**HTML, "Authorization": "Bearer nope"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json()["error"] == "missing or wrong bearer token"
+    invalid = client.post(POST, json=payload(analysisType="magic"),
+                          headers={**HTML, "Authorization": "Bearer s3cret"})  # fmt: skip
+    assert invalid.status_code == 422 and invalid.json()["field"] == "analysisType"
+    allowed = client.post(POST, json=payload(), headers={**HTML, "Authorization": "Bearer s3cret"})
+    assert allowed.status_code == 201 and allowed.headers["content-type"].startswith("text/html")
 
 
 def test_serve_sends_the_headers_pyodide_and_jupyterlite_need(tmp_path):

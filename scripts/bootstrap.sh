@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything minato-lite's demo and tests need, idempotently:
 # a virtualenv with the package and test tools, Chromium and npm from apt when
-# missing, and an offline Pyodide distribution (core + pure-Python packages).
-# Sourced by demo.sh and test.sh; exports MINATO_PYODIDE_DIST.
+# missing, an offline Pyodide distribution (core + pure-Python packages), and
+# the scientific stand-in (numpy, pandas, matplotlib; see scientific_dist.py).
+# Sourced by demo.sh and test.sh; exports MINATO_PYODIDE_DIST and MINATO_PYODIDE_SCIENTIFIC.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -41,4 +42,10 @@ export MINATO_PYODIDE_DIST="${MINATO_PYODIDE_DIST:-$ROOT/.cache/pyodide-dist}"
 if [ ! -f "$MINATO_PYODIDE_DIST/pyodide-lock.json" ]; then
   say "assembling an offline Pyodide distribution in $MINATO_PYODIDE_DIST"
   .venv/bin/minato-lite pyodide assemble -o "$MINATO_PYODIDE_DIST"
+fi
+
+export MINATO_PYODIDE_SCIENTIFIC="${MINATO_PYODIDE_SCIENTIFIC:-$ROOT/.cache/pyodide-scientific}"
+if [ ! -f "$MINATO_PYODIDE_SCIENTIFIC/pyodide-lock.json" ]; then
+  say "building the scientific Pyodide stand-in in $MINATO_PYODIDE_SCIENTIFIC"
+  .venv/bin/minato-lite pyodide assemble --scientific -o "$MINATO_PYODIDE_SCIENTIFIC"
 fi

@@ -18,7 +18,7 @@ CSV = "city,visitors,open\nOsaka,120,True\nKyoto,85,False\nNara,40,True\n"
 @pytest.fixture(params=["assembled", "full"])
 def site(request, tmp_path: Path) -> Path:
     dist = request.getfixturevalue(
-        "assembled_pyodide" if request.param == "assembled" else "full_pyodide"
+        "assembled_pyodide" if request.param == "assembled" else "pandas_pyodide"
     )
     data = tmp_path / "towns.csv"
     data.write_text(CSV, encoding="utf-8")

@@ -88,7 +88,33 @@ def test_startup_defines_df_and_frames_or_explains_without_pandas(tmp_path, monk
     bare: dict = {}
     minato._startup(bare)
     assert "df" not in bare and bare["minato"] is minato
+    assert bare["data"] == [{"x": 1}], "records need no pandas"
     assert "minato.load needs pandas" in capsys.readouterr().out
+
+
+def test_startup_defines_data_as_the_first_datasets_records_for_seed_code(tmp_path, monkeypatch):
+    """Code written for a page that got `data: [...]` runs unchanged: pd.DataFrame(data)."""
+    rows = [{"region": "North", "units": 3}, {"region": "South", "units": None}]
+    frames = {"orders": pd.DataFrame(rows), "other": pd.DataFrame({"y": [2.0]})}
+    minato = load_runtime(write_data(tmp_path / "data", frames), monkeypatch)
+    namespace: dict = {}
+    minato._startup(namespace)
+    assert namespace["data"] == [
+        {"region": "North", "units": 3.0},
+        {"region": "South", "units": None},
+    ]
+    rebuilt = pd.DataFrame(namespace["data"])
+    pd.testing.assert_frame_equal(rebuilt, namespace["df"])
+
+
+def test_startup_skips_data_for_a_dataset_too_large_for_records(tmp_path, monkeypatch, capsys):
+    frames = {"big": pd.DataFrame({"x": range(30), "y": range(30)})}
+    minato = load_runtime(write_data(tmp_path / "data", frames), monkeypatch)
+    monkeypatch.setattr(minato, "DATA_PRELOAD_CELLS", 59)
+    namespace: dict = {}
+    minato._startup(namespace)
+    assert "data" not in namespace and len(namespace["df"]) == 30
+    assert "minato.records('big')" in capsys.readouterr().out
 
 
 def test_unknown_dataset_names_the_available_ones(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import sys
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -251,13 +252,49 @@ async def ensure(*packages: str) -> None:
         await piplite.install(list(packages))
 
 
+#: `data` (records as dicts) is preloaded only below this many cells: a list of
+#: dicts takes about ten times the memory of the DataFrame holding the same rows
+DATA_PRELOAD_CELLS = 2_000_000
+
+
+def _preload_records(namespace: dict[str, Any]) -> None:
+    """`data`: the first dataset's rows as dicts, as a page that got `data: [...]` had them.
+
+    LLM code written for such a page (`pd.DataFrame(data)`) then runs unchanged.
+    """
+    entries = _entries()
+    if not entries:
+        return
+    first = entries[0]
+    cells = first["rows"] * max(1, len(first["columns"]))
+    if cells > DATA_PRELOAD_CELLS:
+        print(
+            f"minato: `data` is not preloaded ({first['rows']:,} rows is large); "
+            f"use df or minato.records({first['name']!r})"
+        )
+        return
+    namespace["data"] = records(first["name"])
+
+
+def _quiet_missing_glyphs() -> None:
+    """Drop matplotlib's per-glyph warnings for labels its bundled font cannot draw.
+
+    Pyodide ships only DejaVu, so a Japanese or emoji column name draws as boxes and,
+    without this, buries each chart under one warning per character, twice.
+    """
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from", category=UserWarning)
+
+
 def _startup(namespace: dict[str, Any]) -> None:
-    """Run by the kernel's PYTHONSTARTUP: put `minato`, `df` and `frames` in the namespace.
+    """Run by the kernel's PYTHONSTARTUP: put `minato`, `data`, `df` and `frames` in the
+    namespace.
 
     Never raises: a kernel that fails to start is worse than one without `df`.
     """
     namespace["minato"] = sys.modules[__name__]
+    _quiet_missing_glyphs()
     try:
+        _preload_records(namespace)
         frames = load_all()
     except MissingPackageError as exc:
         print(f"minato: datasets {datasets()} are available through minato.records(); {exc}")

@@ -1,6 +1,6 @@
-"""Regenerate docs/screenshot.png: the demo site in headless Chromium, cells run.
+"""Take the README screenshot: a site's analysis notebook after Run All, charts in view.
 
-Usage: .venv/bin/python scripts/screenshot.py SITE_DIR [OUT_PNG]
+.venv/bin/python scripts/screenshot.py SITE_DIR [OUT_PNG]   (default docs/screenshot.png)
 """
 
 from __future__ import annotations
@@ -10,28 +10,36 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from minato_lite.server import make_server
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.support import lab
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from minato_lite.server import make_server  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support import lab  # noqa: E402
 
 
-def main() -> None:
-    site = Path(sys.argv[1])
-    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshot.png")
-    server = make_server(site).start()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(server.url + "index.html")
-        lab.wait_for_notebook(page)
-        lab.append_and_run(page, "minato.records('sales', limit=3)")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(out))
-        browser.close()
-    server.close()
+def main(site: Path, out: Path) -> None:
+    server = make_server(site, "127.0.0.1", 0).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(server.url + "index.html")
+            lab.wait_for_notebook(page)
+            lab.run_all_cells(page, timeout_s=300)
+            errors = page.locator(lab.STDERR).all_inner_texts()
+            if any("Error" in e for e in errors):
+                raise SystemExit(f"the analysis shows errors: {errors}")
+            # the categories chart: the data as bars, its code above
+            charts = page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output img")
+            charts.nth(3).scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out))
+            browser.close()
+    finally:
+        server.close()
     print(out)
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshot.png"))

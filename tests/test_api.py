@@ -320,3 +320,29 @@ def test_a_site_made_by_the_api_opens_and_runs_in_chromium(api, assembled_pyodid
     result = lab.append_and_run(page, "print(minato.title(), minato.records()[1])")
     assert "From the API {'region': 'South', 'units': 5}" in result.text
     assert watch.outside() == []
+
+
+SEED_CODE = "import pandas as pd\ndf = pd.DataFrame(data)\nprint(df.describe())"
+
+
+@pytest.mark.browser
+def test_the_seeds_request_opens_from_its_html_answer_and_its_code_runs_with_pandas(
+    api, pandas_pyodide, page_for
+):
+    """The seed's backend posts LLM code written for a page where `data` is the records."""
+    client, _ = api(pyodide=str(pandas_pyodide))
+    seed = {"code": SEED_CODE, "data": ROWS, "analysisType": "comprehensive"}
+    created = client.post(POST, json=seed, headers={"Accept": "text/html"})
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    page, watch = page_for(url.split("/sites/")[0] + "/")
+    with page.expect_navigation(url=f"{url}lab/**", timeout=60_000):
+        page.set_content(created.text)  # the new window the seed's UI opens
+    page.goto(url + "lab/index.html?path=code.ipynb")
+    lab.wait_for_notebook(page)
+    lab.run_all_cells(page, timeout_s=240)
+    outputs = "\n".join(page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output").all_inner_texts())
+    assert page.locator(lab.STDERR).all_inner_texts() == [], outputs
+    assert "NameError" not in outputs
+    assert "count" in outputs and "mean" in outputs and "units" in outputs, outputs
+    assert watch.outside() == []

@@ -17,12 +17,12 @@ CSV = "city,visitors,open\nOsaka,120,True\nKyoto,85,False\nNara,40,True\n"
 
 @pytest.fixture(params=["assembled", "full"])
 def site(request, tmp_path: Path) -> Path:
-    dist = request.getfixturevalue(
-        "assembled_pyodide" if request.param == "assembled" else "pandas_pyodide"
-    )
+    """The core distribution whole, and the pandas one pruned for offline use."""
+    full = request.param == "full"
+    dist = request.getfixturevalue("pandas_pyodide" if full else "assembled_pyodide")
     data = tmp_path / "towns.csv"
     data.write_text(CSV, encoding="utf-8")
-    build_site([data], tmp_path / "site", pyodide=dist)
+    build_site([data], tmp_path / "site", pyodide=dist, offline=full)
     return tmp_path / "site"
 
 

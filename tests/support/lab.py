@@ -112,4 +112,19 @@ def run_all_cells(page: Page, timeout_s: float = 180) -> None:
         if settled >= 3:
             return
         page.wait_for_timeout(300)
-    raise TimeoutError(f"cells still running after {timeout_s}s")
+    raise TimeoutError(f"cells still running after {timeout_s}s: {stuck_cells(page)}")
+
+
+def stuck_cells(page: Page) -> list[dict]:
+    """The cells still queued or running, with what they showed: evidence for a hang."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+          '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].map((cell, index) => ({
+            index,
+            prompt: cell.querySelector('.jp-InputArea-prompt')?.innerText ?? '',
+            source: (cell.querySelector('.cm-content')?.innerText ?? '').slice(0, 60),
+            output: (cell.querySelector('.jp-OutputArea')?.innerText ?? '').slice(0, 200),
+            kernel: document.querySelector('.jp-Notebook-ExecutionIndicator')
+              ?.getAttribute('data-status') ?? '',
+          })).filter(c => c.prompt.includes('*'))"""
+    )

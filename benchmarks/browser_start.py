@@ -80,7 +80,11 @@ def baseline_site(work: Path, dist: Path) -> Path:
     return out
 
 
-def visit(browser, url: str, timeout_s: float = 300) -> tuple[float, float, int]:
+class Hang(Exception):
+    """A cell did not finish within the time limit (the stuck-kernel symptom)."""
+
+
+def visit(browser, url: str, timeout_s: float = 240) -> tuple[float, float, int]:
     """Seconds from navigation to the first code cell done and to every cell done."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
@@ -100,7 +104,7 @@ def visit(browser, url: str, timeout_s: float = 300) -> tuple[float, float, int]
                 errors = len(page.locator(lab.STDERR).all_inner_texts())
                 return first, time.perf_counter() - start, errors
             page.wait_for_timeout(100)
-        raise TimeoutError(f"{url}: cells still running after {timeout_s}s")
+        raise Hang(f"cells still running after {timeout_s}s: {lab.stuck_cells(page)}")
     finally:
         context.close()
 
@@ -119,13 +123,19 @@ def main() -> None:
         servers = {name: make_server(site, "127.0.0.1", 0).start()
                    for name, site in (("minato-lite", ours), ("baseline", base))}  # fmt: skip
         results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in servers}
+        hangs = dict.fromkeys(servers, 0)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for run in range(args.runs):
                     order = list(servers) if run % 2 == 0 else list(servers)[::-1]
                     for name in order:
-                        results[name].append(visit(browser, servers[name].url))
+                        try:
+                            results[name].append(visit(browser, servers[name].url))
+                        except Hang as hang:
+                            hangs[name] += 1
+                            print(f"run {run + 1} {name:12} HANG: {hang}")
+                            continue
                         first, every, errors = results[name][-1]
                         print(f"run {run + 1} {name:12} first cell {first:6.1f} s, "
                               f"run all {every:6.1f} s, stderr outputs {errors}")  # fmt: skip
@@ -137,7 +147,7 @@ def main() -> None:
            for name, runs in results.items()}  # fmt: skip
     ours_first, ours_all = med["minato-lite"]
     base_first, base_all = med["baseline"]
-    print(f"\nmedians of {args.runs} runs (page load -> ...):")
+    print(f"\nmedians of the completed runs of {args.runs} (page load -> ...); hangs: {hangs}")
     print(f"  first cell done: minato-lite {ours_first:6.1f} s, baseline {base_first:6.1f} s, "
           f"ratio {ours_first / base_first:.2f}x (target <= 1.0x)")  # fmt: skip
     print(f"  Run All done:    minato-lite {ours_all:6.1f} s, baseline {base_all:6.1f} s, "

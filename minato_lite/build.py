@@ -34,18 +34,25 @@ from .storage import MANIFEST_FORMAT, encode_frame
 
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
 STARTUP_SOURCE = '''"""minato-lite kernel startup, run by IPython through PYTHONSTARTUP."""
+import importlib.util as _util
 import os as _os
 import sys as _sys
 
-# the folder holding this package: /drive in the browser, a copy of files/ under CPython
-_here = _os.path.abspath(globals().get("__file__", "/drive/minato/startup.py"))
-_root = _os.path.dirname(_os.path.dirname(_here))
-if _root not in _sys.path:
-    _sys.path.insert(0, _root)
+# The package beside this file (/drive/minato in the browser, a copy of files/ under
+# CPython) is imported from its path, not through sys.path: in the browser, a /drive
+# entry on sys.path costs a round trip to the page for every later import.
+_here = _os.path.dirname(_os.path.abspath(globals().get("__file__", "/drive/minato/startup.py")))
+if "minato" not in _sys.modules:
+    _spec = _util.spec_from_file_location(
+        "minato", _os.path.join(_here, "__init__.py"), submodule_search_locations=[_here]
+    )
+    _sys.modules["minato"] = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_sys.modules["minato"])
 import minato
 
 minato._startup(globals())
-del _os, _sys, _here, _root
+globals().pop("_spec", None)
+del _util, _os, _sys, _here
 '''
 
 

@@ -30,7 +30,13 @@ from .contents_index import write_contents_index
 from .errors import UserError
 from .markup import html_text
 from .offline import PackagePlan
-from .pyodide_dist import Distribution, link_or_copy, resolve_local, write_pruned
+from .pyodide_dist import (
+    KERNEL_PACKAGES,
+    Distribution,
+    link_or_copy,
+    resolve_local,
+    write_pruned,
+)
 from .resources import resource_dir, runtime_dir
 
 CDN_PYODIDE_URL = f"{PYODIDE_CDN_URL}/pyodide.mjs"
@@ -115,7 +121,9 @@ def shipped_content() -> dict[str, bytes]:
 def kernel_settings(choice: PyodideChoice) -> dict[str, Any]:
     """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell."""
     options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
-    preload = [p for p in ("pandas",) if choice.has_package(p)]
+    # one parallel batch while Pyodide boots, instead of the kernel's later one-by-one
+    # loads (micropip, then ipython and its closure, then jedi): those become no-ops
+    preload = [p for p in (*KERNEL_PACKAGES, "pandas") if choice.has_package(p)]
     if preload:
         options["packages"] = preload
     settings: dict[str, Any] = {"pyodideUrl": choice.url, "loadPyodideOptions": options}

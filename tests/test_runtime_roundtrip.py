@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
@@ -137,3 +138,19 @@ def test_every_sample_dataset_loads_back_exactly_as_on_the_host(sample, tmp_path
         back = minato.load(dataset.name)
         assert dict(back.dtypes.astype(str)) == dict(dataset.frame.dtypes.astype(str))
         pd.testing.assert_frame_equal(back, dataset.frame, check_exact=True)
+
+
+def test_text_written_by_pandas_3_loads_with_its_gaps_on_pandas_2(tmp_path, monkeypatch):
+    """A pandas-3 host writes dtype "str"; the browser's pandas 2.2 must keep NaN, not "nan"."""
+    frame = pd.DataFrame({"t": pd.Series(["a", None, "c"], dtype="str")})
+    minato = load_runtime(write_data(tmp_path / "data", {"t": frame}), monkeypatch)
+    schema_dtype = json.loads((tmp_path / "data" / "manifest.json").read_text())["datasets"][0][
+        "columns"
+    ][0]["dtype"]
+    if schema_dtype != "str":
+        pytest.skip(f"this pandas ({pd.__version__}) writes {schema_dtype!r}, not pandas 3's str")
+    monkeypatch.setattr(minato, "_pandas_major", lambda _pd: 2)
+    back = minato.load("t")
+    assert back["t"].dtype == object
+    assert back["t"].isna().tolist() == [False, True, False]
+    assert "nan" not in back["t"].dropna().tolist()

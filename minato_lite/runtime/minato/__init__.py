@@ -13,6 +13,7 @@ called, so listing and reading records works in any Python distribution.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -52,9 +53,20 @@ class MissingPackageError(ImportError):
     """A package the call needs is not in this Python distribution."""
 
 
+_manifest_cache: dict[str, Any] | None = None
+
+
 def _manifest() -> dict[str, Any]:
-    with open(DATA_DIR / MANIFEST, encoding="utf-8") as handle:
-        return json.load(handle)
+    """The site's manifest, read once per kernel.
+
+    In the browser every read under /drive is a round trip from the kernel's worker
+    to the page, and the manifest is consulted by nearly every call here.
+    """
+    global _manifest_cache
+    if _manifest_cache is None:
+        with open(DATA_DIR / MANIFEST, encoding="utf-8") as handle:
+            _manifest_cache = json.load(handle)
+    return _manifest_cache
 
 
 def _entries() -> list[dict[str, Any]]:
@@ -76,11 +88,9 @@ def info(name: str | None = None) -> dict[str, Any]:
     entries = _entries()
     if not entries:
         raise LookupError("this site has no datasets")
-    if name is None:
-        return entries[0]
     for entry in entries:
-        if entry["name"] == name:
-            return entry
+        if name is None or entry["name"] == name:
+            return copy.deepcopy(entry)  # callers may change it; the cached manifest stays
     raise LookupError(f"no dataset named {name!r}; available: {', '.join(datasets())}")
 
 
@@ -189,9 +199,15 @@ def _convert(pd, raw, column: dict[str, Any]):
         return pd.to_datetime(raw, format="ISO8601").astype(dtype)
     if dtype.startswith("timedelta64"):
         return pd.to_timedelta(raw).astype(dtype)
-    if dtype == "object":
+    if dtype == "object" or (dtype == "str" and _pandas_major(pd) < 3):
+        # pandas 3's "str" (text, missing as NaN) is object text in pandas 2, where
+        # astype("str") would turn each missing value into the string "nan"
         return raw.astype(object)
     return raw.astype(dtype)
+
+
+def _pandas_major(pd) -> int:
+    return int(pd.__version__.split(".", 1)[0])
 
 
 def load(name: str | None = None):
@@ -285,6 +301,22 @@ def _quiet_missing_glyphs() -> None:
     warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from", category=UserWarning)
 
 
+def _cwd_last_on_sys_path() -> None:
+    """Look for modules in the working folder after the installed ones, not before.
+
+    In the browser the working folder is /drive, where every look-up is a round trip
+    from the kernel's worker to the page; with it first on sys.path, each new import
+    (pandas alone brings dozens) pays one. Local modules stay importable, but no longer
+    shadow the standard library or installed packages.
+    """
+    if not IN_BROWSER:
+        return
+    here = {"", ".", os.getcwd()}
+    local = [entry for entry in sys.path if entry in here]
+    if local:
+        sys.path[:] = [entry for entry in sys.path if entry not in here] + local
+
+
 def _startup(namespace: dict[str, Any]) -> None:
     """Run by the kernel's PYTHONSTARTUP: put `minato`, `data`, `df` and `frames` in the
     namespace.
@@ -292,6 +324,7 @@ def _startup(namespace: dict[str, Any]) -> None:
     Never raises: a kernel that fails to start is worse than one without `df`.
     """
     namespace["minato"] = sys.modules[__name__]
+    _cwd_last_on_sys_path()
     _quiet_missing_glyphs()
     try:
         _preload_records(namespace)

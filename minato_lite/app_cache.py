@@ -34,6 +34,9 @@ VERSIONED = ("jupyterlite-core", "jupyterlite-pyodide-kernel", "minato-lite", *W
 #: fixed timestamps keep rebuilds byte-identical
 DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 CONFIG_FILES = ("jupyter_lite_config.json", "jupyter-lite.json", "overrides.json")
+#: a plain script in the lab page that says what the kernel is doing (web/kernel-status.js)
+STATUS_SCRIPT = "minato-status.js"
+STATUS_SOURCE = Path(__file__).resolve().parent / "web" / "kernel-status.js"
 
 
 def source_date_epoch() -> int:
@@ -61,6 +64,7 @@ def app_key() -> str:
             for name in CONFIG_FILES
         },
         "labextensions": _labextensions(),
+        "status_script": hashlib.sha256(STATUS_SOURCE.read_bytes()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -114,7 +118,19 @@ def build_app(target: Path, *, log: Log) -> None:
         output = Path(tmp) / "private" / "site"
         output.parent.mkdir()
         run_jupyter_lite_build(lite_dir, output, log=log)
+        add_status_script(output)
         shutil.move(str(output), str(target))
+
+
+def add_status_script(app: Path) -> None:
+    """Ship the kernel-status script and load it from the lab page, after the app."""
+    shutil.copyfile(STATUS_SOURCE, app / STATUS_SCRIPT)
+    page = app / "lab" / "index.html"
+    html = page.read_text("utf-8")
+    if html.count("</body>") != 1:
+        raise EnvironmentProblem(f"{page} has no single </body> to add the status script to")
+    tag = f'<script src="../{STATUS_SCRIPT}"></script>\n'
+    page.write_text(html.replace("</body>", tag + "</body>"), "utf-8")
 
 
 def base_app(*, log: Log) -> Path:

@@ -44,12 +44,17 @@ def mark_active_cell(page: Page) -> Locator:
 
 
 def append_and_run(page: Page, source: str, timeout_s: float = 90) -> CellResult:
-    """Add a cell at the end, type `source`, run it, wait for its prompt, return its output.
+    """Add a cell at the end, type `source`, run it, wait for its prompt, return its output."""
+    start = time.perf_counter()
+    return wait_for_cell(start_cell(page, source), start, timeout_s)
+
+
+def start_cell(page: Page, source: str) -> Locator:
+    """Add a cell at the end, type `source` and run it without waiting; the cell.
 
     The footer is clicked again if the notebook was not ready for the first click
     (seen with JupyterLab's default windowed rendering).
     """
-    start = time.perf_counter()
     new_cell = f"{NOTEBOOK} .jp-Cell.jp-mod-active.jp-CodeCell .cm-content"
     for _attempt in range(6):
         page.locator(f"{NOTEBOOK} .jp-Notebook-footer").click()
@@ -69,7 +74,7 @@ def append_and_run(page: Page, source: str, timeout_s: float = 90) -> CellResult
     if typed.strip() != source.strip():
         raise AssertionError(f"the new cell holds {typed!r}, not the code typed")
     page.keyboard.press("Shift+Enter")
-    return wait_for_cell(cell, start, timeout_s)
+    return cell
 
 
 def wait_for_cell(cell: Locator, start: float, timeout_s: float) -> CellResult:

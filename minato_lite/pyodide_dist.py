@@ -313,14 +313,7 @@ def assemble(
         )
 
     out = out.expanduser().resolve()
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out} exists and is not empty; choose a new folder")
-    staging = Path(
-        tempfile.mkdtemp(
-            dir=out.parent if out.parent.exists() else None, prefix=f".{out.name}.assemble-"
-        )
-    )
-    try:
+    with staged_distribution(out, "assembled distribution") as staging:
         for name in runtime_file_names(core):
             link_or_copy(core / name, staging / name)
         if sourcemaps:
@@ -333,22 +326,39 @@ def assemble(
             link_or_copy(wheel, staging / entry["file_name"])
             entry["sha256"] = sha256_of(wheel)
             shipped[name] = entry
-        lock_out = {"info": lock["info"], "packages": shipped}
-        (staging / LOCKFILE).write_text(
-            json.dumps(lock_out, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        write_lockfile(staging, lock["info"], shipped)
+    log(f"assembled Pyodide {PYODIDE_VERSION} with {len(shipped)} packages in {out}")
+    return Distribution.open(out)
+
+
+@contextmanager
+def staged_distribution(out: Path, what: str) -> Iterator[Path]:
+    """A private folder beside `out` to fill; verified and renamed to `out` on success.
+
+    `out` must be new or empty; a failure leaves nothing behind.
+    """
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} exists and is not empty; choose a new folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
+    try:
+        yield staging
         problems = verify(staging)
         if problems:
-            raise EnvironmentProblem("assembled distribution is inconsistent: " + problems[0])
-        out.parent.mkdir(parents=True, exist_ok=True)
+            raise EnvironmentProblem(f"{what} is inconsistent: {problems[0]}")
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log(f"assembled Pyodide {PYODIDE_VERSION} with {len(shipped)} packages in {out}")
-    return Distribution.open(out)
+
+
+def write_lockfile(folder: Path, info: dict, packages: dict) -> None:
+    """`pyodide-lock.json` listing exactly the packages shipped in `folder`."""
+    lock = {"info": info, "packages": packages}
+    text = json.dumps(lock, indent=1, sort_keys=True) + "\n"
+    (folder / LOCKFILE).write_text(text, encoding="utf-8")
 
 
 def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=()) -> None:
@@ -365,8 +375,7 @@ def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=(
         shipped[wheel.entry["name"]] = wheel.entry
     for core in runtime_file_names(dist.path):
         link_or_copy(dist.path / core, target / core)
-    lock = {"info": dist.lock["info"], "packages": shipped}
-    (target / LOCKFILE).write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n", "utf-8")
+    write_lockfile(target, dist.lock["info"], shipped)
 
 
 def assembled_default(*, log: Log = _quiet) -> Distribution:

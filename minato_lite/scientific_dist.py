@@ -37,16 +37,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
 
-from .errors import EnvironmentProblem, UserError
+from .errors import EnvironmentProblem
 from .pyodide_dist import (
     KERNEL_PACKAGES,
     LOCKFILE,
@@ -60,7 +58,8 @@ from .pyodide_dist import (
     fetch_core,
     fetch_wheel,
     runtime_file_names,
-    verify,
+    staged_distribution,
+    write_lockfile,
 )
 
 STANDIN_VERSION = "0.27.7"
@@ -234,11 +233,7 @@ def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
     official_lock = json.loads((runtime / LOCKFILE).read_text("utf-8"))
     official = official_lock["packages"]
     out = out.expanduser().resolve()
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out} exists and is not empty; choose a new folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.scientific-"))
-    try:
+    with staged_distribution(out, "scientific stand-in") as staging:
         for name in runtime_file_names(runtime):
             shutil.copyfile(runtime / name, staging / name)
         kernel = _kernel_entries(official, staging, log=log)
@@ -246,20 +241,8 @@ def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
         binary = _binary_entries(official, set(kernel), staging, log=log)
         packages = {**binary, **kernel}
         dependency_closure(packages, [*REQUIRED, *KERNEL_PACKAGES])  # every depends resolves
-        lock = {"info": official_lock["info"], "packages": packages}
-        (staging / LOCKFILE).write_text(
-            json.dumps(lock, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        write_lockfile(staging, official_lock["info"], packages)
         (staging / NOTE_FILE).write_text(_note(packages), encoding="utf-8")
-        problems = verify(staging)
-        if problems:
-            raise EnvironmentProblem("scientific stand-in is inconsistent: " + problems[0])
-        if out.exists():
-            out.rmdir()
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     log(f"built the Pyodide {STANDIN_VERSION} scientific stand-in ({len(packages)} packages)")
     return Distribution.open(out)
 

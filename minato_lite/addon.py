@@ -110,6 +110,14 @@ class MinatoAddon(BaseAddon):
             uptodate=[doit.tools.config_changed({"digest": digest})],
             actions=[(self.patch_config, [config, digest])],
         )
+        from .app_cache import add_page_scripts
+
+        yield self.task(
+            name="page-scripts",
+            doc="the kernel-status script and the fix for the kernel's waitAsync race",
+            file_dep=[Path(manager.output_dir) / "lab" / "index.html"],
+            actions=[(add_page_scripts, [Path(manager.output_dir)])],
+        )
 
     def patch_config(self, config_path: Path, digest: str) -> None:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
@@ -129,4 +137,5 @@ class MinatoAddon(BaseAddon):
         settings.pop("pyodideUrl")  # where Pyodide lives is the pyodide addon's business
         plugin.update(settings)
         data.update(storage_names(digest[:16]))
+        data["exposeAppInBrowser"] = True  # the kernel-status script reads the app
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", "utf-8")

@@ -34,9 +34,13 @@ VERSIONED = ("jupyterlite-core", "jupyterlite-pyodide-kernel", "minato-lite", *W
 #: fixed timestamps keep rebuilds byte-identical
 DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 CONFIG_FILES = ("jupyter_lite_config.json", "jupyter-lite.json", "overrides.json")
-#: a plain script in the lab page that says what the kernel is doing (web/kernel-status.js)
-STATUS_SCRIPT = "minato-status.js"
-STATUS_SOURCE = Path(__file__).resolve().parent / "web" / "kernel-status.js"
+WEB_DIR = Path(__file__).resolve().parent / "web"
+#: plain scripts the lab page loads first, by the name they take in the app:
+#: what the kernel is doing (for the visitor), and a fix for a kernel transport race
+PAGE_SCRIPTS = {
+    "minato-waitasync-fix.js": WEB_DIR / "waitasync-fix.js",
+    "minato-status.js": WEB_DIR / "kernel-status.js",
+}
 
 
 def source_date_epoch() -> int:
@@ -64,7 +68,10 @@ def app_key() -> str:
             for name in CONFIG_FILES
         },
         "labextensions": _labextensions(),
-        "status_script": hashlib.sha256(STATUS_SOURCE.read_bytes()).hexdigest(),
+        "page_scripts": {
+            name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for name, path in PAGE_SCRIPTS.items()
+        },
         "source_date_epoch": source_date_epoch(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -118,19 +125,25 @@ def build_app(target: Path, *, log: Log) -> None:
         output = Path(tmp) / "private" / "site"
         output.parent.mkdir()
         run_jupyter_lite_build(lite_dir, output, log=log)
-        add_status_script(output)
+        add_page_scripts(output)
         shutil.move(str(output), str(target))
 
 
-def add_status_script(app: Path) -> None:
-    """Ship the kernel-status script and load it from the lab page, after the app."""
-    shutil.copyfile(STATUS_SOURCE, app / STATUS_SCRIPT)
+def add_page_scripts(app: Path) -> None:
+    """Ship the page scripts and load them from the lab page before anything else.
+
+    Idempotent: a page that already loads a script is not given a second tag.
+    """
     page = app / "lab" / "index.html"
     html = page.read_text("utf-8")
-    if html.count("</body>") != 1:
-        raise EnvironmentProblem(f"{page} has no single </body> to add the status script to")
-    tag = f'<script src="../{STATUS_SCRIPT}"></script>\n'
-    page.write_text(html.replace("</body>", tag + "</body>"), "utf-8")
+    if html.count("<head>") != 1:
+        raise EnvironmentProblem(f"{page} has no single <head> to add the page scripts to")
+    tags = ""
+    for name, source in PAGE_SCRIPTS.items():
+        shutil.copyfile(source, app / name)
+        if f'src="../{name}"' not in html:
+            tags += f'\n    <script src="../{name}"></script>'
+    page.write_text(html.replace("<head>", "<head>" + tags), "utf-8")
 
 
 def base_app(*, log: Log) -> Path:

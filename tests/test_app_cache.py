@@ -104,3 +104,19 @@ def test_contents_index_matches_what_jupyter_lite_build_writes(tmp_path):
     assert theirs == sorted(p.relative_to(ours) for p in ours.rglob("all.json"))
     for rel in theirs:
         assert normal(ours / rel) == normal(output / "api/contents" / rel), rel
+
+
+def test_page_scripts_load_first_in_the_lab_page_once_however_often_added(tmp_path):
+    from minato_lite.app_cache import PAGE_SCRIPTS, add_page_scripts
+
+    (tmp_path / "lab").mkdir()
+    page = tmp_path / "lab" / "index.html"
+    page.write_text("<html>\n<head>\n<script>app()</script>\n</head><body></body></html>")
+    add_page_scripts(tmp_path)
+    add_page_scripts(tmp_path)
+    html = page.read_text()
+    for name in PAGE_SCRIPTS:
+        assert html.count(f'<script src="../{name}"></script>') == 1
+        assert html.index(name) < html.index("app()"), "before the app's own scripts"
+        assert (tmp_path / name).is_file()
+    assert html.index("waitasync-fix") < html.index("minato-status")

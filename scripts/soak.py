@@ -54,7 +54,7 @@ DRIVE_SPY = """(() => {
   } catch (e) { log.push({error: String(e)}); }
 })();"""
 CELLS = {
-    "core": ["print(minato.datasets(), len(data))", "print(sum(r['units'] for r in data))"],
+    "core": ["print(minato.datasets(), len(data))", "print(sum(r['units'] or 0 for r in data))"],
     "scientific": ["print(df.shape)", "print(df.groupby('region').units.sum().to_dict())"],
 }
 
@@ -161,15 +161,17 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for number in range(1, args.sessions + 1):
+                    began = time.perf_counter()
                     result = session(browser, server.url, CELLS[kind], args.cell_timeout)
+                    result["wall"] = round(time.perf_counter() - began, 1)
                     counts[result["outcome"]] += 1
                     if args.json:
                         print(json.dumps({"session": number, **result}), flush=True)
                     elif result["outcome"] != "ok":
                         print(f"session {number}: {json.dumps(result, indent=1)}", flush=True)
                     else:
-                        print(f"session {number}: ok {result['seconds']} s {result['cells']}",
-                              flush=True)  # fmt: skip
+                        print(f"session {number}: ok {result['seconds']} s {result['cells']} "
+                              f"(wall {result['wall']} s)", flush=True)  # fmt: skip
                 browser.close()
         finally:
             server.close()

@@ -42,12 +42,20 @@ import sys as _sys
 # CPython) is imported from its path, not through sys.path: in the browser, a /drive
 # entry on sys.path costs a round trip to the page for every later import.
 _here = _os.path.dirname(_os.path.abspath(globals().get("__file__", "/drive/minato/startup.py")))
+# IPython runs this file with its folder prepended to sys.path; take it off for the
+# imports the startup makes (pandas alone brings dozens)
+while _here in _sys.path:
+    _sys.path.remove(_here)
 if "minato" not in _sys.modules:
     _spec = _util.spec_from_file_location(
         "minato", _os.path.join(_here, "__init__.py"), submodule_search_locations=[_here]
     )
     _sys.modules["minato"] = _util.module_from_spec(_spec)
-    _spec.loader.exec_module(_sys.modules["minato"])
+    try:
+        _spec.loader.exec_module(_sys.modules["minato"])
+    except BaseException:
+        del _sys.modules["minato"]
+        raise
 import minato
 
 minato._startup(globals())

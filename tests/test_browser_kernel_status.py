@@ -28,7 +28,7 @@ def test_the_page_says_python_is_starting_then_ready_and_hints_a_restart_for_a_s
     progress = page.wait_for_selector(f'{STATUS}[data-kind="progress"]', timeout=60_000)
     assert "Starting Python in your browser" in progress.inner_text()
     ready = page.wait_for_selector(f'{STATUS}[data-kind="ready"]', timeout=120_000)
-    assert "df, frames and data are loaded" in ready.inner_text()
+    assert "Python is ready" in ready.inner_text()
 
     started = time.perf_counter()
     cell = lab.start_cell(page, BUSY_12_S)

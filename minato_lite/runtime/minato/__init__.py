@@ -268,9 +268,9 @@ async def ensure(*packages: str) -> None:
         await piplite.install(list(packages))
 
 
-#: `data` (records as dicts) is preloaded only below this many cells: a list of
-#: dicts takes about ten times the memory of the DataFrame holding the same rows
-DATA_PRELOAD_CELLS = 2_000_000
+#: `data` (records as dicts) is preloaded only up to this many cells: a list of dicts
+#: takes several times the memory and time of the DataFrame holding the same rows
+DATA_PRELOAD_CELLS = 500_000
 
 
 def _preload_records(namespace: dict[str, Any]) -> None:
@@ -328,6 +328,9 @@ def _startup(namespace: dict[str, Any]) -> None:
     _quiet_missing_glyphs()
     try:
         _preload_records(namespace)
+    except Exception as exc:  # pragma: no cover - reported, and df may still load
+        print(f"minato: could not preload `data`: {type(exc).__name__}: {exc}")
+    try:
         frames = load_all()
     except MissingPackageError as exc:
         print(f"minato: datasets {datasets()} are available through minato.records(); {exc}")

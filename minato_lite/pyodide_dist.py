@@ -383,13 +383,18 @@ def write_pruned(dist: Distribution, target: Path, names: Iterable[str], extra=(
     write_lockfile(target, dist.lock["info"], shipped)
 
 
-def assembled_default(*, log: Log = _quiet) -> Distribution:
-    """The assembled distribution in the cache, made on first use (for --offline)."""
-    target = cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}"
+def cached_distribution(target: Path, build: Callable[[Path], Distribution]) -> Distribution:
+    """The distribution at `target` in the cache, built by `build` once across processes."""
     with cache_lock(target.parent / f"{target.name}.lock"):
         if (target / LOCKFILE).is_file():
             return Distribution.open(target)
-        return assemble(target, log=log)
+        return build(target)
+
+
+def assembled_default(*, log: Log = _quiet) -> Distribution:
+    """The assembled distribution in the cache, made on first use (for --offline)."""
+    target = cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}"
+    return cached_distribution(target, lambda out: assemble(out, log=log))
 
 
 def verify(path: Path) -> list[str]:

@@ -51,8 +51,8 @@ from .pyodide_dist import (
     Distribution,
     Log,
     _quiet,
-    cache_lock,
     cache_root,
+    cached_distribution,
     canonical_name,
     dependency_closure,
     fetch_core,
@@ -261,7 +261,4 @@ def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
 def scientific_default(*, log: Log = _quiet) -> Distribution:
     """The stand-in in the user cache, built on first use."""
     target = cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
-    with cache_lock(target.parent / f"{target.name}.lock"):
-        if (target / LOCKFILE).is_file():
-            return Distribution.open(target)
-        return build_scientific(target, log=log)
+    return cached_distribution(target, lambda out: build_scientific(out, log=log))

@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--server", choices=["serve", "static"], default="serve")
     parser.add_argument("--pyodide", default="core", help="core, scientific or a folder")
     parser.add_argument("--cell-timeout", type=float, default=60)
+    parser.add_argument("--cells", type=int, default=2, help="cells per session (>= 2)")
     parser.add_argument("--json", action="store_true", help="one JSON line per session")
     args = parser.parse_args()
     if args.isolate and args.server == "static":
@@ -162,7 +163,8 @@ def main() -> None:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for number in range(1, args.sessions + 1):
                     began = time.perf_counter()
-                    result = session(browser, server.url, CELLS[kind], args.cell_timeout)
+                    cells = CELLS[kind] + CELLS[kind][1:] * max(0, args.cells - 2)
+                    result = session(browser, server.url, cells, args.cell_timeout)
                     result["wall"] = round(time.perf_counter() - began, 1)
                     counts[result["outcome"]] += 1
                     if args.json:

@@ -29,7 +29,7 @@ from .app_cache import base_app, link_app, source_date_epoch
 from .contents_index import write_contents_index
 from .errors import UserError
 from .markup import html_text
-from .offline import PackagePlan
+from .offline import RUNTIME_PACKAGES, PackagePlan
 from .pyodide_dist import (
     KERNEL_PACKAGES,
     Distribution,
@@ -123,7 +123,7 @@ def kernel_settings(choice: PyodideChoice) -> dict[str, Any]:
     options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
     # one parallel batch while Pyodide boots, instead of the kernel's later one-by-one
     # loads (micropip, then ipython and its closure, then jedi): those become no-ops
-    preload = [p for p in (*KERNEL_PACKAGES, "pandas") if choice.has_package(p)]
+    preload = [p for p in (*KERNEL_PACKAGES, *RUNTIME_PACKAGES) if choice.has_package(p)]
     if preload:
         options["packages"] = preload
     settings: dict[str, Any] = {"pyodideUrl": choice.url, "loadPyodideOptions": options}

@@ -24,7 +24,7 @@ from jupyterlite_core.constants import JUPYTER_CONFIG_DATA, JUPYTERLITE_JSON
 from .errors import UserError
 
 SECTION = "minato"
-KEYS = {"inputs", "code", "analysis", "title"}
+KEYS = {"inputs", "code", "analysis", "title", "prerender"}
 CONFIG_FILE = "jupyter_lite_config.json"
 
 
@@ -55,13 +55,25 @@ class MinatoAddon(BaseAddon):
         cached = getattr(self, "_prepared_site", None)
         if cached is None:
             from .build import prepare
+            from .executor import WarmExecutor
+            from .prerender import prerender
 
-            cached = self._prepared_site = prepare(
-                self._paths(section, "inputs"),
-                code=self._paths(section, "code") or None,
-                analysis=section.get("analysis", "comprehensive"),
-                title=section.get("title"),
-            )
+            if not isinstance(section.get("prerender", True), bool):
+                raise UserError(f"{CONFIG_FILE}: '{SECTION}.prerender' must be true or false")
+            warm = WarmExecutor() if section.get("prerender", True) else None
+            try:
+                cached = prepare(
+                    self._paths(section, "inputs"),
+                    code=self._paths(section, "code") or None,
+                    analysis=section.get("analysis", "comprehensive"),
+                    title=section.get("title"),
+                )
+                if warm is not None:
+                    cached, _reports = prerender(cached, warm, log=self.log.info)
+            finally:
+                if warm is not None:
+                    warm.close()
+            self._prepared_site = cached
         return cached
 
     def status(self, manager):

@@ -10,9 +10,10 @@
     GET    /openapi.json                   the schema
 
 Submitted code is placed in a notebook and parsed to flag syntax errors; it is
-never executed on this host. Site ids are 128 random bits and nothing lists
-them. Builds run `max_builds` at a time (default: one per core); up to
-`max_queue` more wait their turn; beyond that the answer is 429 with
+never executed on this host. The generated analysis and explorer notebooks
+are pre-rendered by one warm executor shared by all requests. Site ids are
+128 random bits and nothing lists them. Builds run `max_builds` at a time
+(default: one per core); up to `max_queue` more wait their turn; beyond that the answer is 429 with
 Retry-After, so a burst degrades into waiting rather than into memory growth.
 """
 
@@ -23,6 +24,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .build import ANALYSIS_TYPES, build_site
 from .errors import MinatoError, one_line
+from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .markup import html_text
 from .server import static_app
 from .site import SITE_MARKER
@@ -73,6 +76,8 @@ class Settings:
     max_builds: int = max(1, os.cpu_count() or 1)
     max_queue: int = 64
     isolate: bool = False
+    prerender: bool = True
+    prerender_timeout: float = DEFAULT_CELL_TIMEOUT
 
 
 class BodyLimit:
@@ -178,6 +183,17 @@ def create_app(settings: Settings) -> FastAPI:
     settings.sites_dir.mkdir(parents=True, exist_ok=True)
     slots = asyncio.Semaphore(settings.max_builds)
     waiting = 0
+    # one warm worker per build slot, started with the first request that needs one
+    executors: list[WarmExecutor] = []
+    executor_lock = threading.Lock()
+
+    def executor() -> WarmExecutor | None:
+        if not settings.prerender:
+            return None
+        with executor_lock:
+            if not executors:
+                executors.append(WarmExecutor(settings.max_builds))
+            return executors[0]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -185,6 +201,10 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         if sweeper:
             sweeper.cancel()
+        with executor_lock:
+            for warm in executors:
+                warm.close()
+            executors.clear()
 
     app = FastAPI(
         title="minato-lite",
@@ -267,6 +287,9 @@ def create_app(settings: Settings) -> FastAPI:
                     analysis=body.analysisType,
                     title=body.title,
                     pyodide=settings.pyodide,
+                    prerender=settings.prerender,
+                    prerender_timeout=settings.prerender_timeout,
+                    executor=executor(),
                 )
         except MinatoError as exc:
             raise HTTPException(422, one_line(exc)) from None

@@ -2,7 +2,8 @@
 
 `build_site` is the whole product as one function; the CLI and any HTTP API
 are thin shells over it. It never executes user code: code is parsed only to
-flag syntax errors in the notebook.
+flag syntax errors in the notebook. Our own generated notebooks are
+pre-rendered (`prerender.py`) so the site opens with their outputs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 from . import notebooks
 from .datasets import Dataset, Input, load_inputs, sample_rows
 from .errors import UserError
+from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .notebooks import CodeSource, NotebookFile
 from .offline import fetch_requirements, plan
+from .prerender import prerender as prerender_notebooks
 from .profile import DatasetProfile, profile_dataset
 from .pyodide_dist import assembled_default
 from .site import (
@@ -25,6 +28,7 @@ from .site import (
     LOCAL_PYODIDE_URL,
     PyodideChoice,
     SiteFiles,
+    check_output_folder,
     choose_pyodide,
     runtime_files,
     shipped_content,
@@ -258,6 +262,9 @@ def build_site(
     offline: bool = False,
     packages: Iterable[str] = (),
     requirements: Path | None = None,
+    prerender: bool = True,
+    prerender_timeout: float = DEFAULT_CELL_TIMEOUT,
+    executor: WarmExecutor | None = None,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -270,8 +277,13 @@ def build_site(
     `offline`: ship only the Pyodide packages the code imports (plus `packages`
     and the pure-Python `requirements` from PyPI); without `pyodide`, the
     assembled distribution is used.
+    `prerender`: run the analysis and explorer notebooks now (under CPython, each
+    cell limited to `prerender_timeout` seconds) so the site opens with their
+    outputs; `executor` is a warm one to reuse (batch, API), else one is started
+    for this build.
     """
     log = log or (lambda _msg: None)
+    check_output_folder(Path(out))
     prepared = prepare(
         inputs, code=code, analysis=analysis, title=title, sample=sample, max_bytes=max_bytes
     )
@@ -280,6 +292,15 @@ def build_site(
         choice = offline_choice(prepared, choice, packages, requirements, log=log)
     elif packages or requirements:
         raise UserError("--packages and --requirements go with --offline")
+    if prerender:
+        own_executor = None if executor is not None else WarmExecutor()
+        try:
+            prepared, _reports = prerender_notebooks(
+                prepared, executor or own_executor, cell_timeout=prerender_timeout, log=log
+            )
+        finally:
+            if own_executor is not None:
+                own_executor.close()
     names = [d.path for d in prepared.notebooks]
     marker = {
         "title": prepared.title,
@@ -288,6 +309,7 @@ def build_site(
         "notebooks": names,
         "pyodide_url": choice.url,
         "offline": offline,
+        "prerendered": prerender,
     }
     write_site(
         Path(out),

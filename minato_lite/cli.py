@@ -59,6 +59,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         offline=args.offline,
         packages=args.packages or (),
         requirements=args.requirements,
+        prerender=not args.no_prerender,
+        prerender_timeout=args.prerender_timeout,
         log=log,
     )
     log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")
@@ -104,7 +106,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
         else:
             print(("\n" if tty else "") + line, file=sys.stderr, flush=True)
 
-    results = run_batch(args.manifest, args.out, pyodide=args.pyodide, progress=progress)
+    results = run_batch(
+        args.manifest,
+        args.out,
+        pyodide=args.pyodide,
+        prerender=not args.no_prerender,
+        prerender_timeout=args.prerender_timeout,
+        jobs=args.jobs,
+        progress=progress,
+    )
     report = summary(results, time.perf_counter() - start)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -135,6 +145,8 @@ def cmd_api(args: argparse.Namespace) -> int:
         max_builds=args.max_builds,
         max_queue=args.max_queue,
         isolate=args.isolate,
+        prerender=not args.no_prerender,
+        prerender_timeout=args.prerender_timeout,
     )
     server = BackgroundServer(create_app(settings), args.host, args.port, "info")
     print(
@@ -163,6 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         include_code=args.include_code,
         output=args.output,
         timeout=args.timeout,
+        total_timeout=args.total_timeout,
         log=_progress(args.quiet),
     )
     for run in runs:
@@ -202,8 +215,36 @@ def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("give a number of seconds between 0 and 3600")
+    return value
+
+
+def add_prerender_options(parser: argparse.ArgumentParser) -> None:
+    from .executor import DEFAULT_CELL_TIMEOUT
+
+    parser.add_argument(
+        "--no-prerender",
+        action="store_true",
+        help="do not run the generated notebooks at build time (the site opens without outputs)",
+    )
+    parser.add_argument(
+        "--prerender-timeout",
+        type=seconds,
+        default=DEFAULT_CELL_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a pre-rendered cell after this long (default {DEFAULT_CELL_TIMEOUT:g})",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     from .build import ANALYSIS_TYPES
+    from .execute import DEFAULT_CHECK_CELL_TIMEOUT, DEFAULT_CHECK_TOTAL_TIMEOUT
 
     parser = OneLineParser(prog=PROG, description="Data + code -> a JupyterLite site.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -259,6 +300,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="refuse data larger than this as stored (default 200MB)",
     )
+    add_prerender_options(build)
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)
 
@@ -275,6 +317,10 @@ def make_parser() -> argparse.ArgumentParser:
     batch.add_argument("manifest", type=Path, help='JSON or YAML: {"analyses": [...]}')
     batch.add_argument("-o", "--out", required=True, type=Path, help="folder for the sites")
     batch.add_argument("--pyodide", metavar="PATH_OR_URL", help="as for build")
+    add_prerender_options(batch)
+    batch.add_argument(
+        "--jobs", type=int, metavar="N", help="sites built at a time (default: one per core)"
+    )
     batch.add_argument("--json", action="store_true", help="print a JSON summary for CI")
     batch.add_argument("-q", "--quiet", action="store_true")
     batch.set_defaults(func=cmd_batch)
@@ -302,6 +348,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="builds that may wait for a slot before 429 (default 64)",
     )
     api.add_argument("--isolate", action="store_true", help=ISOLATE_HELP)
+    add_prerender_options(api)
     api.set_defaults(func=cmd_api)
 
     check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")
@@ -319,7 +366,21 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--output", type=Path, metavar="DIR", help="save the executed notebooks, with outputs, here"
     )
-    check.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    check.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_CHECK_CELL_TIMEOUT,
+        metavar="SECONDS",
+        help=f"fail a cell that runs longer (default {DEFAULT_CHECK_CELL_TIMEOUT:g})",
+    )
+    check.add_argument(
+        "--total-timeout",
+        type=seconds,
+        default=DEFAULT_CHECK_TOTAL_TIMEOUT,
+        metavar="SECONDS",
+        help=f"fail the check past this, all notebooks together "
+        f"(default {DEFAULT_CHECK_TOTAL_TIMEOUT:g})",
+    )
     check.add_argument("-q", "--quiet", action="store_true")
     check.set_defaults(func=cmd_check)
 

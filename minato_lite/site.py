@@ -156,6 +156,17 @@ def landing_page(title: str, notebook: str) -> str:
 """
 
 
+def check_output_folder(out: Path) -> Path:
+    """`out` as an absolute path, if a site may be written there; checked before any work."""
+    out = out.expanduser().absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise UserError(f"{out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / SITE_MARKER).is_file():
+            raise UserError(f"{out} is not empty and is not a minato-lite site; choose another -o")
+    return out
+
+
 @contextmanager
 def staged_output(out: Path) -> Iterator[Path]:
     """Yield an empty folder beside `out`; on success it replaces `out` in one rename.
@@ -163,12 +174,7 @@ def staged_output(out: Path) -> Iterator[Path]:
     Refuses to replace a folder that is neither empty nor a minato-lite site, so
     a typo in `-o` can never wipe unrelated files.
     """
-    out = out.expanduser().absolute()
-    if out.exists():
-        if not out.is_dir():
-            raise UserError(f"{out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / SITE_MARKER).is_file():
-            raise UserError(f"{out} is not empty and is not a minato-lite site; choose another -o")
+    out = check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:

@@ -3,7 +3,8 @@
 A template is a real notebook. Its cell tagged `parameters` is replaced by
 assignments generated here, from values that are only strings, integers or
 lists of strings, each written with `repr` (always an inert Python literal).
-Cells tagged `template-only` (the sample-data setup) are dropped.
+Cells tagged `template-only` (the sample-data setup) are dropped; cells tagged
+`browser-only` (widgets) keep the tag, so pre-rendering leaves them to the kernel.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .resources import resource_dir
 
 PARAMETERS = "parameters"
 TEMPLATE_ONLY = "template-only"
+#: cells that need the live browser kernel (widgets): not pre-rendered on the host
+BROWSER_ONLY = "browser-only"
 Value = str | int | list[str]
 
 
@@ -65,6 +68,8 @@ def section(name: str, params: dict[str, Value], heading_shift: int = 0) -> list
             new = v4.new_code_cell(source, metadata={"tags": [PARAMETERS]})
         elif cell.cell_type == "markdown":
             new = v4.new_markdown_cell(_shift_headings(cell.source, heading_shift))
+        elif BROWSER_ONLY in tags:
+            new = v4.new_code_cell(cell.source, metadata={"tags": [BROWSER_ONLY]})
         else:
             new = v4.new_code_cell(cell.source)
         cells.append(new)

@@ -58,7 +58,15 @@ def tracebacks(page) -> list[str]:
 
 def build_shapes_site(tmp_path: Path, dist: Path, analysis: str) -> Path:
     site = tmp_path / "site"
-    build_site(SHAPES, site, analysis=analysis, pyodide=dist, title=f"Shapes ({analysis})")
+    # not pre-rendered: every output on the page must come from the browser's kernel
+    build_site(
+        SHAPES,
+        site,
+        analysis=analysis,
+        pyodide=dist,
+        title=f"Shapes ({analysis})",
+        prerender=False,
+    )
     return site
 
 
@@ -123,7 +131,7 @@ def test_explorer_draws_at_once_and_every_control_redraws_a_non_empty_chart(
     pandas_pyodide, tmp_path: Path, serve_site, page_for
 ):
     site = tmp_path / "site"
-    build_site(SHAPES[:2], site, pyodide=pandas_pyodide)
+    build_site(SHAPES[:2], site, pyodide=pandas_pyodide, prerender=False)
     server = serve_site(site)
     page, watch = page_for(server.url)
     page.goto(f"{server.url}lab/index.html?path=explorer.ipynb")

@@ -109,11 +109,12 @@ def run_all_cells(page: Page, timeout_s: float = 180) -> None:
     prompts = page.locator(f"{CELL}.jp-CodeCell .jp-InputArea-prompt")
     deadline = time.perf_counter() + timeout_s
     settled = 0
+    seen_busy = False  # pre-rendered prompts already hold numbers: wait for the run to begin
     while time.perf_counter() < deadline:
         texts = prompts.all_inner_texts()
         busy = any("*" in t for t in texts)
-        started = any(any(ch.isdigit() for ch in t) for t in texts)
-        settled = settled + 1 if started and not busy else 0
+        seen_busy = seen_busy or busy
+        settled = settled + 1 if seen_busy and not busy else 0
         if settled >= 3:
             return
         page.wait_for_timeout(300)

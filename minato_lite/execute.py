@@ -1,29 +1,37 @@
-"""Run a built site's notebooks under CPython, with the site's own data and runtime.
+"""`check --execute`: run a built site's generated notebooks under CPython, bounded.
 
 The site's `files/` folder is copied to a temporary place and each notebook
-runs there in a fresh `python3` kernel, so `import minato` finds the site's
-helper and data exactly as the browser kernel does, and nothing is written
-into the site. The user's code notebook runs only when asked: it is their
-code, on their machine, and never runs by default.
+runs there through the warm executor (a fresh namespace per notebook, the
+site's own kernel startup first), so `import minato` finds the site's helper
+and data exactly as the browser kernel does, and nothing is written into the
+site. Every cell and the whole run have time limits enforced by killing the
+worker: a check ends, pass or fail, instead of waiting on an idle kernel.
+
+The user's code notebook never runs on the host: with `include_code` it runs
+in the WebAssembly sandbox (Pyodide in Deno), or the check says why it cannot.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EnvironmentProblem, UserError, one_line
+import nbformat
+
+from .errors import UserError, one_line
+from .executor import JobResult, WarmExecutor
 from .notebooks import CODE_NOTEBOOK
 from .site import SITE_MARKER
 
 STARTUP_FILE = "minato/startup.py"
+DEFAULT_CHECK_CELL_TIMEOUT = 120.0
+DEFAULT_CHECK_TOTAL_TIMEOUT = 900.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +49,33 @@ def site_notebooks(site: Path) -> list[str]:
     return list(json.loads(marker.read_text("utf-8"))["notebooks"])
 
 
-def _error_summary(exc: Exception) -> str:
-    name = getattr(exc, "ename", type(exc).__name__)
-    value = getattr(exc, "evalue", str(exc))
-    return one_line(f"{name}: {value}")[:300]
+def _code_notebook(work: Path, include_code: bool) -> NotebookRun:
+    """The user's code: in the WebAssembly sandbox when asked, never in this Python."""
+    if not include_code:
+        return NotebookRun(CODE_NOTEBOOK, "skip", detail="your code runs only with --include-code")
+    return NotebookRun(
+        CODE_NOTEBOOK, "skip", detail="running your code needs the WebAssembly sandbox"
+    )
+
+
+def _with_outputs(nb, runnable: list[int], job: JobResult):
+    for job_index, cell_index in enumerate(runnable):
+        result = job.cells[job_index]
+        cell = nb.cells[cell_index]
+        cell.outputs = [nbformat.from_dict(o) for o in result.outputs]
+        cell.execution_count = job_index + 1 if result.status in ("ok", "error") else None
+    return nb
+
+
+def _first_failure(job: JobResult) -> str:
+    if job.problem and not any(c.status in ("timeout", "crashed") for c in job.cells):
+        return job.problem  # the startup failed: no cell ran
+    for number, cell in enumerate(job.cells, start=1):
+        if cell.status != "ok":
+            error = next((o for o in cell.outputs if o["output_type"] == "error"), None)
+            what = f"{error['ename']}: {error['evalue']}" if error else cell.status
+            return one_line(f"cell {number}: {what}")[:300]
+    return job.problem or ""
 
 
 def execute_folder(
@@ -53,49 +84,50 @@ def execute_folder(
     *,
     include_code: bool = False,
     output: Path | None = None,
-    timeout: int = 600,
+    timeout: float = DEFAULT_CHECK_CELL_TIMEOUT,
+    total_timeout: float = DEFAULT_CHECK_TOTAL_TIMEOUT,
+    executor: WarmExecutor | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[NotebookRun]:
-    """Execute notebooks that sit in `work` (a site's contents), each in a fresh kernel.
+    """Execute notebooks that sit in `work` (a site's contents), each in a fresh namespace.
 
-    Notebooks are saved, with outputs, into `output` if given; `work` itself
-    is changed only by what the notebooks do.
+    Each cell may take `timeout` seconds and the whole run `total_timeout`;
+    past either, the worker is killed and the notebook fails, so a check
+    always ends. Notebooks are saved, with outputs, into `output` if given.
     """
-    try:
-        import nbformat
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
-    except ImportError:
-        raise EnvironmentProblem(
-            "executing notebooks needs nbclient, ipykernel and matplotlib: "
-            "pip install 'minato-lite[check]'"
-        ) from None
-    # the same startup as in the browser: `minato`, `df` and `frames` before the first cell
-    env = {**os.environ, "PYTHONSTARTUP": str(work / STARTUP_FILE)}
-    env.pop("MPLBACKEND", None)  # plots render inline, as in the browser
-    env.pop("MINATO_DATA_DIR", None)
+    startup_file = work / STARTUP_FILE
+    startup = startup_file.read_text("utf-8") if startup_file.is_file() else ""
+    deadline = time.monotonic() + total_timeout
     runs = []
-    for name in names:
-        if name == CODE_NOTEBOOK and not include_code:
-            runs.append(NotebookRun(name, "skip", detail="your code runs only with --include-code"))
-            continue
-        log(f"executing {name}")
-        nb = nbformat.read(work / name, as_version=4)
-        client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(work)}}
-        )
-        start = time.perf_counter()
-        try:
-            client.execute(env=env, stderr=subprocess.DEVNULL)
-            run = NotebookRun(name, "pass", time.perf_counter() - start)
-        except CellExecutionError as exc:
-            run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
-        except Exception as exc:  # kernel died, timeout: still a failed notebook
-            run = NotebookRun(name, "fail", time.perf_counter() - start, _error_summary(exc))
-        runs.append(run)
-        if output is not None:
-            output.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, output / name)
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(WarmExecutor())
+        for name in names:
+            if name == CODE_NOTEBOOK:
+                runs.append(_code_notebook(work, include_code))
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                runs.append(NotebookRun(name, "fail", 0.0, "not run: the check ran past its "
+                                        f"{total_timeout:g} s limit"))  # fmt: skip
+                continue
+            log(f"executing {name}")
+            nb = nbformat.read(work / name, as_version=4)
+            runnable = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+            job = executor.run(
+                work,
+                startup,
+                [nb.cells[i].source for i in runnable],
+                cell_timeout=timeout,
+                total_timeout=left,
+            )
+            if job.ok:
+                runs.append(NotebookRun(name, "pass", job.seconds))
+            else:
+                runs.append(NotebookRun(name, "fail", job.seconds, _first_failure(job)))
+            if output is not None:
+                output.mkdir(parents=True, exist_ok=True)
+                nbformat.write(_with_outputs(nb, runnable, job), output / name)
     return runs
 
 
@@ -104,7 +136,8 @@ def execute_site(
     *,
     include_code: bool = False,
     output: Path | None = None,
-    timeout: int = 600,
+    timeout: float = DEFAULT_CHECK_CELL_TIMEOUT,
+    total_timeout: float = DEFAULT_CHECK_TOTAL_TIMEOUT,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[NotebookRun]:
     """Execute a built site's notebooks on a copy of its contents; the site is not touched."""
@@ -114,5 +147,11 @@ def execute_site(
         work = Path(tmp) / "files"
         shutil.copytree(site / "files", work)
         return execute_folder(
-            work, names, include_code=include_code, output=output, timeout=timeout, log=log
+            work,
+            names,
+            include_code=include_code,
+            output=output,
+            timeout=timeout,
+            total_timeout=total_timeout,
+            log=log,
         )

@@ -40,21 +40,6 @@ DIST_ENV = "MINATO_PYODIDE_DIST"
 SCIENTIFIC_ENV = "MINATO_PYODIDE_SCIENTIFIC"
 
 
-BROWSER_RERUNS = 2
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests get up to two reruns, reported as RERUN in the summary.
-
-    Known flake (not ours to fix here): in headless Chromium, a JupyterLite
-    Pyodide 0.8.6 cell sometimes shows its output but its execution never
-    finishes (prompt stuck at [*]); a fresh browser then runs it normally.
-    """
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS, reruns_delay=1))
-
-
 @pytest.fixture(scope="session")
 def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The core + pure-Python distribution from `minato-lite pyodide assemble`."""

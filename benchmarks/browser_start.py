@@ -118,7 +118,8 @@ def main() -> None:
     print(f"Pyodide distribution: {dist}")
     with tempfile.TemporaryDirectory(prefix="minato-browser-bench-") as tmp:
         work = Path(tmp)
-        ours = build_site([DATA], work / "ours", pyodide=dist).out
+        # not pre-rendered: this measures the kernel (benchmarks/first_insight.py the rest)
+        ours = build_site([DATA], work / "ours", pyodide=dist, prerender=False).out
         base = baseline_site(work, dist)
         servers = {name: make_server(site, "127.0.0.1", 0).start()
                    for name, site in (("minato-lite", ours), ("baseline", base))}  # fmt: skip

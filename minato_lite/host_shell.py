@@ -152,6 +152,8 @@ def make_shell() -> CapturingShell:
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
     config.InlineBackend.figure_formats = {"png"}
+    # every template calls tight_layout(); a "tight" bounding box would render each chart twice
+    config.InlineBackend.print_figure_kwargs = {"bbox_inches": None}
     shell = CapturingShell.instance(config=config)
     sys.stdout = _Stream("stdout")  # type: ignore[assignment]
     sys.stderr = _Stream("stderr")  # type: ignore[assignment]

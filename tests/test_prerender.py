@@ -143,7 +143,7 @@ def test_memory_is_capped_inside_the_executor(tmp_path: Path):
     prepared = prepare([SALES])
     with WarmExecutor(memory=1024**3) as small:
         doc = document("m.ipynb", [code("block = bytearray(3 * 1024**3)"), code("print('alive')")])
-        rendered, report = run_doc(prepared, doc, small, tmp_path)
+        rendered, _report = run_doc(prepared, doc, small, tmp_path)
     first, second = [c for c in rendered.notebook.cells if c.cell_type == "code"]
     assert first.outputs[0]["ename"] == "MemoryError"
     assert second.outputs[0]["text"] == "alive\n"

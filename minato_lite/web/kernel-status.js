@@ -74,7 +74,7 @@
     } else if (status === "idle" && !state.ready) {
       state.ready = true;
       state.hideAt = Date.now() + 5000;
-      show("ready", "Python is ready. The first cell lists this site's datasets.");
+      show("ready", "Python is ready: running a cell computes it here, in your browser.");
     } else if (["dead", "terminating", "disconnected"].indexOf(status) >= 0) {
       show("stuck", "The kernel stopped. Use Kernel › Restart Kernel to start it again.");
     } else if (box.dataset.kind === "stuck" && status !== "busy") {

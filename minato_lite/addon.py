@@ -123,12 +123,16 @@ class MinatoAddon(BaseAddon):
             actions=[(self.patch_config, [config, digest])],
         )
         from .app_cache import add_page_scripts
+        from .kernel_patch import patch_kernel_bundle
 
         yield self.task(
             name="page-scripts",
-            doc="the kernel-status script and the fix for the kernel's waitAsync race",
+            doc="the kernel-status script and the fixes for the kernel's SharedArrayBuffer races",
             file_dep=[Path(manager.output_dir) / "lab" / "index.html"],
-            actions=[(add_page_scripts, [Path(manager.output_dir)])],
+            actions=[
+                (add_page_scripts, [Path(manager.output_dir)]),
+                (patch_kernel_bundle, [Path(manager.output_dir)]),
+            ],
         )
 
     def patch_config(self, config_path: Path, digest: str) -> None:

@@ -23,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .errors import EnvironmentProblem
+from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
 from .pyodide_dist import cache_lock, cache_root, fetch_wheel, link_or_copy
 from .resources import resource_dir
 
@@ -72,6 +73,7 @@ def app_key() -> str:
             name: hashlib.sha256(path.read_bytes()).hexdigest()
             for name, path in PAGE_SCRIPTS.items()
         },
+        "kernel_patch": hashlib.sha256(repr((PATCH_ID, REPLACEMENTS)).encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -126,6 +128,7 @@ def build_app(target: Path, *, log: Log) -> None:
         output.parent.mkdir()
         run_jupyter_lite_build(lite_dir, output, log=log)
         add_page_scripts(output)
+        patch_kernel_bundle(output)
         shutil.move(str(output), str(target))
 
 

@@ -134,7 +134,7 @@ def session(browser, url: str, cells: list[str], timeout_s: float) -> dict:
             times.append(round(result.seconds, 1))
         return {"outcome": "ok", "seconds": round(time.perf_counter() - start, 1), "cells": times}
     except TimeoutError as exc:
-        return {"outcome": "hang", "detail": str(exc)[:200], **evidence(page),
+        return {"outcome": "hang", "detail": str(exc)[:600], **evidence(page),
                 "page_errors": errors[-5:], "console": console[-15:]}  # fmt: skip
     finally:
         context.close()

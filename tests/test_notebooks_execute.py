@@ -10,6 +10,7 @@ import pytest
 
 from minato_lite.build import prepare
 from minato_lite.execute import execute_folder
+from minato_lite.executor import WarmExecutor
 from minato_lite.resources import REPO_DIR, resource_dir
 
 SAMPLES = [REPO_DIR / "examples" / "sales.csv", *sorted((REPO_DIR / "examples/data").iterdir())]
@@ -19,7 +20,16 @@ CELL_TIMEOUT = 120
 ANALYSES = ["comprehensive", "descriptive", "correlation", "timeseries"]
 
 
-def run_generated(tmp_path: Path, prepared, names: list[str], include_code=False) -> dict:
+@pytest.fixture(scope="module")
+def warm() -> WarmExecutor:
+    """One warm executor for the module, as `batch` and the API share one."""
+    with WarmExecutor() as executor:
+        yield executor
+
+
+def run_generated(
+    tmp_path: Path, prepared, names: list[str], warm: WarmExecutor, include_code=False
+) -> dict:
     prepared.files.write(tmp_path / "files")
     runs = execute_folder(
         tmp_path / "files",
@@ -27,6 +37,7 @@ def run_generated(tmp_path: Path, prepared, names: list[str], include_code=False
         include_code=include_code,
         output=tmp_path / "out",
         timeout=CELL_TIMEOUT,
+        executor=warm,
     )
     failures = [f"{r.notebook}: {r.detail}" for r in runs if r.status != "pass"]
     assert not failures, failures
@@ -44,24 +55,24 @@ def test_there_are_at_least_eight_varied_sample_datasets():
 
 @pytest.mark.parametrize("analysis", ANALYSES)
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
-def test_analysis_notebook_runs_for_every_sample_and_type(sample, analysis, tmp_path):
+def test_analysis_notebook_runs_for_every_sample_and_type(sample, analysis, tmp_path, warm):
     prepared = prepare([sample], analysis=analysis)
-    executed = run_generated(tmp_path, prepared, ["analysis.ipynb"])
+    executed = run_generated(tmp_path, prepared, ["analysis.ipynb"], warm)
     errors = [o for o in outputs(executed["analysis.ipynb"]) if o.output_type == "error"]
     assert errors == []
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
-def test_explorer_notebook_runs_and_draws(sample, tmp_path):
+def test_explorer_notebook_runs_and_draws(sample, tmp_path, warm):
     prepared = prepare([sample])
-    executed = run_generated(tmp_path, prepared, ["explorer.ipynb"])
+    executed = run_generated(tmp_path, prepared, ["explorer.ipynb"], warm)
     data = [o.get("data", {}) for o in outputs(executed["explorer.ipynb"])]
     assert any("application/vnd.jupyter.widget-view+json" in d for d in data)
 
 
-def test_comprehensive_sales_has_every_section_and_plots(tmp_path):
+def test_comprehensive_sales_has_every_section_and_plots(tmp_path, warm):
     prepared = prepare([REPO_DIR / "examples/sales.csv"])
-    nb = run_generated(tmp_path, prepared, ["analysis.ipynb"])["analysis.ipynb"]
+    nb = run_generated(tmp_path, prepared, ["analysis.ipynb"], warm)["analysis.ipynb"]
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
     for heading in (
         "## Overview",
@@ -94,19 +105,19 @@ def test_sections_adapt_to_the_data():
     assert any("TOP_N = 10" in p and "'product'" in p for p in params)
 
 
-def test_all_samples_in_one_site_and_the_users_code(tmp_path):
+def test_all_samples_in_one_site_and_the_users_code(tmp_path, warm):
     code = REPO_DIR / "examples/analysis.py"
     prepared = prepare(SAMPLES, code=[code])
     assert [p.name for p in prepared.profiles][:2] == ["sales", "api_payload"]
-    run_generated(tmp_path, prepared, ["analysis.ipynb", "code.ipynb"], include_code=True)
+    run_generated(tmp_path, prepared, ["analysis.ipynb", "code.ipynb"], warm, include_code=True)
 
 
-def test_custom_analysis_is_only_the_users_code(tmp_path):
+def test_custom_analysis_is_only_the_users_code(tmp_path, warm):
     prepared = prepare(
         [REPO_DIR / "examples/sales.csv"], analysis="custom", code="print(df['units'].sum())"
     )
     assert [d.path for d in prepared.notebooks] == ["code.ipynb"]
-    nb = run_generated(tmp_path, prepared, ["code.ipynb"], include_code=True)["code.ipynb"]
+    nb = run_generated(tmp_path, prepared, ["code.ipynb"], warm, include_code=True)["code.ipynb"]
     assert any("84.0" in o.get("text", "") for o in outputs(nb))
 
 
@@ -122,9 +133,9 @@ TEMPLATES = sorted(p.stem for p in resource_dir("notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_templates_run_as_they_are_on_the_sample_data(template, tmp_path):
+def test_templates_run_as_they_are_on_the_sample_data(template, tmp_path, warm):
     from minato_lite.execute import execute_folder as run
 
     folder = resource_dir("notebooks")
-    runs = run(folder, [f"{template}.ipynb"], output=tmp_path, timeout=CELL_TIMEOUT)
+    runs = run(folder, [f"{template}.ipynb"], output=tmp_path, timeout=CELL_TIMEOUT, executor=warm)
     assert runs[0].status == "pass", runs[0].detail

@@ -209,3 +209,23 @@ def test_a_hostile_wide_dataset_cannot_stall_the_build(tmp_path: Path):
     # every notebook is bounded by 4 cell limits: two notebooks, 5 s cells, plus the build
     assert elapsed < 2 * 4 * 5 + 60, elapsed
     assert (site / "files" / "analysis.ipynb").is_file()
+
+
+def test_check_execute_fails_a_stuck_cell_within_its_limits_instead_of_hanging(tmp_path: Path):
+    site = tmp_path / "site"
+    build_site([SALES], site, prerender=False)
+    path = site / "files" / "analysis.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(nb, path)
+    start = time.monotonic()
+    result = run_cli("check", str(site), "--execute", "--timeout", "3", "-q")
+    assert time.monotonic() - start < 60
+    assert result.returncode == 1, result.stdout
+    assert "FAIL analysis.ipynb" in result.stdout and "3 s limit" in result.stdout
+    assert "PASS explorer.ipynb" in result.stdout
+    start = time.monotonic()
+    result = run_cli("check", str(site), "--execute", "--total-timeout", "4", "-q")
+    assert time.monotonic() - start < 60
+    assert result.returncode == 1 and "4 s limit" in result.stdout, result.stdout
+    assert "FAIL explorer.ipynb" in result.stdout and "not run" in result.stdout

@@ -87,7 +87,10 @@ def wait_for_cell(cell: Locator, start: float, timeout_s: float) -> CellResult:
             break
         cell.page.wait_for_timeout(200)
     else:
-        raise TimeoutError(f"cell did not finish in {timeout_s}s: {stuck_cells(cell.page)}")
+        own = {"prompt": prompt.inner_text(), "output": cell.locator(".jp-OutputArea").inner_text()}
+        raise TimeoutError(
+            f"cell did not finish in {timeout_s}s: {own}; running: {stuck_cells(cell.page)}"
+        )
     outputs = cell.locator(".jp-OutputArea-output")
     stderr = cell.locator(STDERR)
     return CellResult(

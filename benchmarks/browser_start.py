@@ -92,6 +92,7 @@ def visit(browser, url: str, timeout_s: float = 240) -> tuple[float, float, int]
         start = time.perf_counter()
         page.goto(url + "lab/index.html?path=analysis.ipynb")
         lab.wait_for_notebook(page)
+        lab.wait_for_kernel_connection(page)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         first = None

@@ -73,8 +73,22 @@ def start_cell(page: Page, source: str) -> Locator:
     typed = editor.inner_text()
     if typed.strip() != source.strip():
         raise AssertionError(f"the new cell holds {typed!r}, not the code typed")
+    wait_for_kernel_connection(page)
     page.keyboard.press("Shift+Enter")
     return cell
+
+
+#: JupyterLab's CodeCell.execute drops a run request while the session has no kernel
+#: connection yet (the prompt stays "[ ]" and nothing is queued), so a test, like a
+#: visitor, must press Shift+Enter once the kernel exists (it may still be starting)
+KERNEL_CONNECTED_JS = """() => {
+  const widget = window.jupyterapp?.shell?.currentWidget;
+  return !!widget?.sessionContext?.session?.kernel;
+}"""
+
+
+def wait_for_kernel_connection(page: Page, timeout_s: float = 60) -> None:
+    page.wait_for_function(KERNEL_CONNECTED_JS, timeout=timeout_s * 1000)
 
 
 def wait_for_cell(cell: Locator, start: float, timeout_s: float) -> CellResult:
@@ -107,6 +121,7 @@ def run_all_cells(page: Page, timeout_s: float = 180) -> None:
     Not a sentinel cell: after an error JupyterLab drops the queued cells, so
     a sentinel would never run.
     """
+    wait_for_kernel_connection(page)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     prompts = page.locator(f"{CELL}.jp-CodeCell .jp-InputArea-prompt")

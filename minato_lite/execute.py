@@ -27,6 +27,7 @@ import nbformat
 from .errors import UserError, one_line
 from .executor import JobResult, WarmExecutor
 from .notebooks import CODE_NOTEBOOK
+from .prerender import store_outputs
 from .site import SITE_MARKER
 
 STARTUP_FILE = "minato/startup.py"
@@ -56,15 +57,6 @@ def _code_notebook(work: Path, include_code: bool) -> NotebookRun:
     return NotebookRun(
         CODE_NOTEBOOK, "skip", detail="running your code needs the WebAssembly sandbox"
     )
-
-
-def _with_outputs(nb, runnable: list[int], job: JobResult):
-    for job_index, cell_index in enumerate(runnable):
-        result = job.cells[job_index]
-        cell = nb.cells[cell_index]
-        cell.outputs = [nbformat.from_dict(o) for o in result.outputs]
-        cell.execution_count = job_index + 1 if result.status in ("ok", "error") else None
-    return nb
 
 
 def _first_failure(job: JobResult) -> str:
@@ -127,7 +119,7 @@ def execute_folder(
                 runs.append(NotebookRun(name, "fail", job.seconds, _first_failure(job)))
             if output is not None:
                 output.mkdir(parents=True, exist_ok=True)
-                nbformat.write(_with_outputs(nb, runnable, job), output / name)
+                nbformat.write(store_outputs(nb, runnable, job), output / name)
     return runs
 
 

@@ -97,16 +97,23 @@ def _placeholder() -> dict:
     )
 
 
-def apply_outputs(
-    doc: NotebookFile, runnable: list[int], job: JobResult, versions: dict[str, str]
+def store_outputs(
+    nb: nbformat.NotebookNode, runnable: list[int], job: JobResult
 ) -> nbformat.NotebookNode:
-    """A copy of `doc` holding the job's outputs; `runnable[i]` is the cell job cell i came from."""
-    nb = copy.deepcopy(doc.notebook)
+    """Put job cell i's outputs into `nb.cells[runnable[i]]`, numbered as they ran; in place."""
     for job_index, cell_index in enumerate(runnable):
         result = job.cells[job_index]
         cell = nb.cells[cell_index]
         cell.outputs = [nbformat.from_dict(o) for o in result.outputs]
         cell.execution_count = job_index + 1 if result.status in ("ok", "error") else None
+    return nb
+
+
+def apply_outputs(
+    doc: NotebookFile, runnable: list[int], job: JobResult, versions: dict[str, str]
+) -> nbformat.NotebookNode:
+    """A copy of `doc` holding the job's outputs; `runnable[i]` is the cell job cell i came from."""
+    nb = store_outputs(copy.deepcopy(doc.notebook), runnable, job)
     for cell in nb.cells:
         if cell.cell_type == "code" and BROWSER_ONLY in cell.metadata.get("tags", []):
             cell.outputs = [_placeholder()]

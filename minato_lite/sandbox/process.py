@@ -91,9 +91,17 @@ class _Tail(threading.Thread):
         except (OSError, ValueError):
             pass
 
-    def last_line(self) -> str:
-        lines = [line for line in self.tail.decode("utf-8", "replace").splitlines() if line]
-        return one_line(lines[-1])[:300] if lines else ""
+    def reason(self) -> str:
+        """The line of the worker's stderr that says what went wrong, if any."""
+        lines = [line.strip() for line in self.tail.decode("utf-8", "replace").splitlines()]
+        lines = [line for line in lines if line]
+        for number, line in enumerate(lines[:-1]):
+            if line.startswith("The cause of the fatal error was"):
+                return "Pyodide fatal error: " + one_line(lines[number + 1])[:300]
+        for line in reversed(lines):
+            if not line.startswith(("at ", "^", "await ")):
+                return one_line(line)[:300]
+        return ""
 
 
 class WorkerProcess:
@@ -178,7 +186,7 @@ class WorkerProcess:
         elif message == "timeout":
             why = f"Pyodide did not boot within {timeout:.0f} s"
         else:
-            detail = self._stderr.last_line() or f"exit code {self._proc.wait()}"
+            detail = self._stderr.reason() or f"exit code {self._proc.wait()}"
             why = f"the Deno worker stopped while booting ({detail})"
         raise SandboxError(why)
 
@@ -220,6 +228,7 @@ class WorkerProcess:
             except (ProcessLookupError, PermissionError):
                 self._proc.kill()
         self._proc.wait()
+        self._stderr.join(timeout=1)  # its last lines say why a worker died
         for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
             try:
                 if stream is not None:
@@ -240,7 +249,7 @@ def _host_stop(why: str, limits: Limits, stderr: _Tail) -> tuple[str, str]:
         )
     if why == "output":
         return "OutputLimitExceeded", "the code produced more output than allowed; it was stopped"
-    detail = stderr.last_line()
+    detail = stderr.reason()
     return "SandboxCrashed", "the sandbox process ended before returning a result" + (
         f" ({detail})" if detail else ""
     )

@@ -61,9 +61,15 @@ class Outputs:
         self._account(len(text))
         last = self.items[-1] if self.items else None
         if last and last["output_type"] == "stream" and last["name"] == name:
-            last["text"] += text
+            last["text"].append(text)  # joined once at the end: += on a flood is quadratic
         else:
-            self.items.append({"output_type": "stream", "name": name, "text": text})
+            self.items.append({"output_type": "stream", "name": name, "text": [text]})
+
+    def finished(self):
+        for item in self.items:
+            if item["output_type"] == "stream":
+                item["text"] = "".join(item["text"])
+        return self.items
 
     def display(self, bundle, count=None):
         self._account(sum(len(v) if isinstance(v, str) else 64 for v in bundle.values()))
@@ -316,4 +322,4 @@ async def run_job(job_json):
             break
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     _current = None
-    return json.dumps({"outputs": outputs.items, "error": error}, default=str)
+    return json.dumps({"outputs": outputs.finished(), "error": error}, default=str)

@@ -54,11 +54,16 @@ function describe(error) {
 }
 
 // Low-level output (os.write(1), C extensions) bypasses sys.stdout: keep it, capped.
-const lowLevel = { collecting: false, size: 0, limit: 0, items: [] };
+// Past the cap the write fails (an OSError in Python) and the result says why.
+const lowLevel = { collecting: false, size: 0, limit: 0, items: [], overflow: false };
 function lowLevelOutput(name) {
   return (text) => {
-    if (!lowLevel.collecting || lowLevel.size > lowLevel.limit) return;
+    if (!lowLevel.collecting) return;
     lowLevel.size += text.length + 1;
+    if (lowLevel.size > lowLevel.limit) {
+      lowLevel.overflow = true;
+      throw new Error("output limit exceeded");
+    }
     lowLevel.items.push([name, text + "\n"]);
   };
 }
@@ -111,6 +116,16 @@ async function runJob(sandbox, job) {
   lowLevel.collecting = false;
   const result = parse(reply);
   for (const [name, text] of lowLevel.items) result.outputs.push({ output_type: "stream", name, text });
+  if (lowLevel.overflow) {
+    result.error = {
+      output_type: "error",
+      ename: "OutputLimitExceeded",
+      evalue: `the code wrote more than the ${job.max_output} byte output limit; it was stopped`,
+      traceback: [],
+    };
+    result.outputs = result.outputs.filter((output) => output.output_type !== "error");
+    result.outputs.push(result.error);
+  }
   return result;
 }
 

@@ -30,6 +30,12 @@ class Job:
     cells: list[str]
     files: SiteFiles
 
+    @property
+    def packages(self) -> list[str]:
+        """Pyodide packages the job needs whatever the code imports: the runtime's pandas."""
+        has_data = any(k.startswith("data/") and k.endswith(".csv") for k in self.files.files)
+        return ["pandas"] if has_data else []
+
 
 def _expand(data: Input | Iterable[Input] | None) -> list[Input]:
     """Inputs as `load_inputs` takes them; a folder stands for its data files."""

@@ -53,6 +53,7 @@ class SandboxPool:
         self._ready: queue.Queue[WorkerProcess | BaseException] = queue.Queue()
         self._lock = threading.Lock()
         self._booting = 0
+        self._boots: set[WorkerProcess] = set()
         self._idle = 0
         self._closed = False
         self._jobs: ThreadPoolExecutor | None = None
@@ -80,8 +81,13 @@ class SandboxPool:
 
     def _boot_one(self) -> None:
         assert self._source is not None
+        worker = None
         try:
             worker = WorkerProcess(self._deno, self._source, preload=self.preload)
+            with self._lock:
+                self._boots.add(worker)
+                if self._closed:
+                    worker.kill()
             worker.wait_ready(BOOT_TIMEOUT)
             item: WorkerProcess | BaseException = worker
             self.log(f"sandbox worker {worker.pid} ready in {worker.boot_seconds:.1f}s")
@@ -89,6 +95,7 @@ class SandboxPool:
             item = exc
         with self._lock:
             self._booting -= 1
+            self._boots.discard(worker)
             if self._closed:
                 if isinstance(item, WorkerProcess):
                     item.kill()
@@ -152,9 +159,12 @@ class SandboxPool:
         return self.submit(code, data, files=files, limits=limits).result()
 
     def close(self) -> None:
-        """Kill idle workers, cancel queued jobs and wait for running ones."""
+        """Kill idle and booting workers, cancel queued jobs and wait for running ones."""
         with self._lock:
             self._closed = True
+            booting = list(self._boots)
+        for worker in booting:
+            worker.kill()
         if self._jobs is not None:
             self._jobs.shutdown(wait=True, cancel_futures=True)
         while True:

@@ -201,6 +201,7 @@ class WorkerProcess:
                 "nonce": nonce,
                 "files": str(self.files),
                 "cells": job.cells,
+                "packages": job.packages,
                 "max_output": limits.max_output,
             }
         )

@@ -135,7 +135,10 @@ def mimebundle(obj):
     """What IPython's display formatter would show for `obj`: text/plain plus rich reprs."""
     figure = _as_figure(obj)
     if figure is not None:
-        return _figure_bundle(figure)
+        bundle = _figure_bundle(figure)
+        if "matplotlib.pyplot" in sys.modules:  # shown now: the end-of-cell flush skips it
+            sys.modules["matplotlib.pyplot"].close(figure)
+        return bundle
     bundle = {}
     if not isinstance(obj, type):
         method = getattr(obj, "_repr_mimebundle_", None)

@@ -104,9 +104,11 @@ async function boot(config) {
 async function runJob(sandbox, job) {
   const { py, runJob } = sandbox;
   copyTree(py, job.files, "/drive");
+  const quiet = { messageCallback: () => {}, errorCallback: () => {} };
+  if (job.packages.length) await py.loadPackage(job.packages, quiet);
   const code = job.cells.join("\n");
   try {
-    await py.loadPackagesFromImports(code, { messageCallback: () => {}, errorCallback: () => {} });
+    await py.loadPackagesFromImports(code, quiet);
   } catch (_) {
     // unparsable code or an unknown import: the cell itself reports it, in Python terms
   }

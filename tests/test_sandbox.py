@@ -173,6 +173,7 @@ def pool(pyodide: Path) -> Iterator:
     assert our_deno_processes() == []
 
 
+@pytest.mark.sandbox
 def test_cli_seed_and_chart_json(pyodide: Path, tmp_path: Path) -> None:
     """One cold `minato-lite run --json`: the seed's cells, then a chart on sales.csv."""
     code = tmp_path / "analysis.py"
@@ -192,6 +193,7 @@ def test_cli_seed_and_chart_json(pyodide: Path, tmp_path: Path) -> None:
     assert len(pictures) == 1 and pictures[0].startswith(PNG_MAGIC)
 
 
+@pytest.mark.sandbox
 def test_api_seed_on_a_warm_pool(pool) -> None:
     pool.wait_warm()
     started = time.perf_counter()
@@ -204,6 +206,7 @@ def test_api_seed_on_a_warm_pool(pool) -> None:
     assert elapsed < 10, f"a warm job took {elapsed:.1f}s"
 
 
+@pytest.mark.sandbox
 def test_api_chart_and_runtime_names(pool) -> None:
     code = (
         "import minato\n"
@@ -220,6 +223,7 @@ def test_api_chart_and_runtime_names(pool) -> None:
     assert base64.b64decode(last["data"]["image/png"]).startswith(PNG_MAGIC)
 
 
+@pytest.mark.sandbox
 def test_user_error_is_a_result_with_a_traceback(pool) -> None:
     result = pool.run("print('before')\n# %%\n1 / 0\n# %%\nprint('never')\n")
     assert not result.ok
@@ -229,6 +233,7 @@ def test_user_error_is_a_result_with_a_traceback(pool) -> None:
     assert stream_text(result) == "before\n"
 
 
+@pytest.mark.sandbox
 def test_each_job_starts_from_a_fresh_interpreter(pool) -> None:
     first = pool.run(
         "import sys, types, js\n"

@@ -22,6 +22,8 @@ import pytest
 
 from tests.support.sandbox import our_deno_processes, sandbox_pyodide
 
+pytestmark = pytest.mark.sandbox
+
 SECRET_NAME = "MINATO_SANDBOX_TEST_SECRET"
 SECRET = "s3cret-7f1c2a-never-in-a-result"
 TIMEOUT = 6.0

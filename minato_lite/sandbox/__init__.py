@@ -41,8 +41,18 @@ __all__ = [
     "run_code",
 ]
 
-#: a one-off run loads pandas up front and anything else the code imports on demand
+#: a one-off run loads pandas up front (so the timeout measures the code, not the boot),
+#: matplotlib too when the code may draw (`df.plot()` imports it without an import line);
+#: anything else the code imports is loaded on demand
 COLD_PRELOAD = ("pandas",)
+_DRAWING_HINTS = ("plot", "matplotlib", "plt.", "hist(")
+
+
+def cold_preload(code: str) -> tuple[str, ...]:
+    """What a one-off worker boots with for `code` (a hint only: it never runs the code)."""
+    if any(hint in code for hint in _DRAWING_HINTS):
+        return POOL_PRELOAD
+    return COLD_PRELOAD
 
 
 def available(pyodide: str | Path | None = None) -> str | None:
@@ -94,7 +104,7 @@ def run_code(
     job = make_job(code, data, files=files)
     deno = deno_or_fail()
     source = resolve_pyodide(pyodide, log=log)
-    worker = WorkerProcess(deno, source, preload=COLD_PRELOAD)
+    worker = WorkerProcess(deno, source, preload=cold_preload(code))
     try:
         worker.wait_ready()
         log(f"sandbox booted in {worker.boot_seconds:.1f}s")

@@ -54,6 +54,8 @@ class PyodideSource:
     module: str
     folder: Path | None = None
     host: str | None = None
+    #: sha256 of the distribution's matplotlib wheel: the key of its font cache
+    matplotlib_sha256: str | None = None
 
     @classmethod
     def local(cls, dist: Distribution) -> PyodideSource:
@@ -65,7 +67,13 @@ class PyodideSource:
         folder = dist.path.resolve()
         if "," in str(folder):
             raise UserError(f"{folder}: Deno cannot be given a path with a comma; move it")
-        return cls(index=f"{folder}/", module=(folder / ENTRY_MODULE).as_uri(), folder=folder)
+        matplotlib = dist.lock.get("packages", {}).get("matplotlib") or {}
+        return cls(
+            index=f"{folder}/",
+            module=(folder / ENTRY_MODULE).as_uri(),
+            folder=folder,
+            matplotlib_sha256=matplotlib.get("sha256"),
+        )
 
     @classmethod
     def url(cls, url: str) -> PyodideSource:

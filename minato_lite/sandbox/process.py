@@ -24,13 +24,16 @@ from typing import Any
 
 from ..errors import one_line
 from .deno import EXECUTOR, PyodideSource, command, environment
+from .fontcache import FontCache
 from .job import Job
 from .result import MIB, Limits, SandboxError, SandboxResult
 
 BOOT_TIMEOUT = 240.0
 POLL_SECONDS = 0.05
 STDERR_TAIL = 4096
-#: JSON and base64 overhead over the guest's own output count
+#: the guest counts characters of output; JSON escaping can double them (quotes in HTML),
+#: and low-level (fd) output has its own cap of the same size
+PROTOCOL_FACTOR = 3
 PROTOCOL_SLACK = 2 * MIB
 _EOF = object()
 
@@ -120,6 +123,7 @@ class WorkerProcess:
         self.started = time.perf_counter()
         self.boot_seconds: float | None = None
         self.peak_rss = 0
+        self._fonts = FontCache.for_wheel(source.matplotlib_sha256)
         self._proc = subprocess.Popen(
             command(deno, source, self.folder),
             stdin=subprocess.PIPE,
@@ -140,6 +144,7 @@ class WorkerProcess:
                 "preload": list(preload),
                 "executor": EXECUTOR.read_text(encoding="utf-8"),
                 "mplbackend": "module://minato_inline",
+                "fontlist": self._fonts.read() if "matplotlib" in preload else None,
             }
         )
 
@@ -154,6 +159,13 @@ class WorkerProcess:
             self._proc.stdin.flush()
         except OSError:
             pass  # the worker died: the next read says so
+
+    def _close_stdin(self) -> None:
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:
+            pass
 
     def _next(self, deadline: float, memory: int | None) -> Any:
         """The next message, or a string saying why none came (timeout, memory, exit)."""
@@ -179,6 +191,8 @@ class WorkerProcess:
         message = self._next(time.perf_counter() + timeout, memory=None)
         if isinstance(message, dict) and message.get("type") == "ready":
             self.boot_seconds = time.perf_counter() - self.started
+            if message.get("fontlist"):
+                self._fonts.keep(message["fontlist"])
             return
         self.kill()
         if isinstance(message, dict) and message.get("type") == "boot_error":
@@ -195,7 +209,7 @@ class WorkerProcess:
         started = time.perf_counter()
         job.files.write(self.files)
         nonce = secrets.token_hex(16)
-        self._lines.cap = limits.max_output + PROTOCOL_SLACK
+        self._lines.cap = PROTOCOL_FACTOR * limits.max_output + PROTOCOL_SLACK
         self._send(
             {
                 "nonce": nonce,
@@ -205,6 +219,7 @@ class WorkerProcess:
                 "max_output": limits.max_output,
             }
         )
+        self._close_stdin()  # nothing more will come: code that reads stdin sees its end
         deadline = started + limits.timeout
         try:
             while True:

@@ -6,7 +6,7 @@ read results without Deno around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EnvironmentProblem, UserError
@@ -60,7 +60,6 @@ class SandboxResult:
     error: dict[str, Any] | None
     seconds: float
     peak_rss: int = 0
-    stats: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -230,15 +230,39 @@ class _InlineBackend:
         module.show = flush_figures
 
 
-def prepare(preload):
-    """Before any job: import what the pool preloads, so a job finds it warm."""
+def _fontlist_path():
+    """Where Pyodide's matplotlib keeps its font cache (inside the package, not ~/.cache)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(spec.submodule_search_locations[0], "fontlist.json")
+
+
+def prepare(preload, fontlist=None):
+    """Before any job: import what the pool preloads, so a job finds it warm.
+
+    `fontlist`: matplotlib's font cache from an earlier boot, which saves building it
+    (seconds) again. Returns the cache this boot built, for the host to keep, or None.
+    """
     sys.meta_path.append(_InlineBackend())
     os.environ["MPLBACKEND"] = f"module://{INLINE_BACKEND}"
     names = set(preload)
     if "pandas" in names:
         import pandas  # noqa: F401
-    if "matplotlib" in names:
-        import matplotlib.pyplot  # noqa: F401
+    if "matplotlib" not in names:
+        return None
+    path = _fontlist_path()
+    if fontlist and path and not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(fontlist)
+    import matplotlib.pyplot  # noqa: F401
+
+    if fontlist or not path or not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def _clip(text):

@@ -97,8 +97,9 @@ async function boot(config) {
   }
   const namespace = py.globals.get("dict")();
   py.runPython(config.executor, { globals: namespace, filename: "<minato-sandbox>" });
-  namespace.get("prepare")(py.toPy(config.preload));
-  return { py, runJob: namespace.get("run_job"), problems, seconds: (performance.now() - started) / 1000 };
+  const fontlist = namespace.get("prepare")(py.toPy(config.preload), config.fontlist ?? null);
+  const seconds = (performance.now() - started) / 1000;
+  return { py, runJob: namespace.get("run_job"), problems, seconds, fontlist: fontlist ?? null };
 }
 
 async function runJob(sandbox, job) {
@@ -141,7 +142,7 @@ async function main() {
     send({ type: "boot_error", message: describe(error) });
     return;
   }
-  send({ type: "ready", seconds: sandbox.seconds, problems: sandbox.problems });
+  send({ type: "ready", seconds: sandbox.seconds, problems: sandbox.problems, fontlist: sandbox.fontlist });
   const job = await readMessage();
   if (job === null) return;
   const nonce = job.nonce;

@@ -253,3 +253,67 @@ def test_each_job_starts_from_a_fresh_interpreter(pool) -> None:
     )
     assert second.ok, second.error
     assert stream_text(second).split() == ["False"] * 6
+
+
+HOSTILE = ROOT / "tests" / "hostile"
+
+
+def test_cli_hostile_inputs_fail_in_one_line(tmp_path: Path, capsys) -> None:
+    """Bad data and bad code files are refused before any sandbox starts: exit 2, one line."""
+    from minato_lite.cli import main
+
+    code = tmp_path / "code.py"
+    code.write_text("print(1)\n")
+    cases = json.loads((HOSTILE / "cases.json").read_text(encoding="utf-8"))["cases"]
+    refused = [
+        (name, case["message"])
+        for name, case in cases.items()
+        if case["exit"] == 2 and not name.endswith(".py")  # .py cases are code files
+    ]
+    assert refused
+    runs = [([str(code), "--data", str(HOSTILE / name)], message) for name, message in refused]
+    runs.append(([str(HOSTILE / "code_not_utf8.py")], "not UTF-8"))
+    runs.append(([str(code), "--memory", "lots"], "cannot read size"))
+    for args, message in runs:
+        assert main(["run", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and message in err, (args, err)
+
+
+@pytest.mark.sandbox
+def test_hostile_names_stay_data_and_bad_code_is_a_result(pool) -> None:
+    marker = Path("/tmp/minato-pwned")
+    code = (HOSTILE / "code_syntax_error.py").read_text(encoding="utf-8")
+    result = pool.run(
+        "print(len(df.columns), any('os.system' in c for c in df.columns))\n# %%\n" + code,
+        [HOSTILE / "hostile_names.json"],
+    )
+    assert stream_text(result).split()[1] == "True"  # the name arrived, as text
+    assert result.error["ename"] == "SyntaxError"
+    assert not marker.exists()
+
+
+@pytest.mark.sandbox
+def test_pyodide_from_a_url_boots_or_fails_in_one_line(pyodide: Path, tmp_path: Path) -> None:
+    """A URL distribution gets network to its host only. Pyodide 0.27 takes Node's code
+    path in Deno and resolves the URL as a file path: a one-line boot error, exit 1."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pyodide))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    code = tmp_path / "code.py"
+    code.write_text("print('from a url')\n")
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        done = run_cli(str(code), "--pyodide", url, "--json")
+    finally:
+        server.shutdown()
+    if done.returncode == 0:
+        assert json.loads(done.stdout)["ok"] is True
+    else:
+        assert done.returncode == 1, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        assert "Pyodide did not boot" in done.stderr

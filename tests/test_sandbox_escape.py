@@ -145,6 +145,12 @@ def corpus(host: Path, url: str) -> dict[str, Case]:
             ("OutputLimitExceeded",),
             "output limit",
         ),
+        "endless stdout line from JavaScript": Case(
+            "from pyodide.code import run_js\n"
+            "run_js('for (;;) Deno.stdout.writeSync(new Uint8Array(65536).fill(120))')",
+            ("OutputLimitExceeded",),
+            "output",
+        ),
         "deep recursion": Case("def f(n):\n    return f(n + 1)\nf(0)", ("RecursionError",)),
         "deep recursion without a limit": Case(
             "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)",

@@ -63,7 +63,11 @@ class _Lines(threading.Thread):
 
     def run(self) -> None:
         try:
-            for line in self.stream:
+            while True:
+                # bounded reads: a guest writing one endless line must not grow the host
+                line = self.stream.readline(max(1, self.cap - self.total + 1))
+                if not line:
+                    break
                 self.total += len(line)
                 if self.total > self.cap:
                     self.overflow = True

@@ -151,6 +151,13 @@ def corpus(host: Path, url: str) -> dict[str, Case]:
             ("OutputLimitExceeded",),
             "output",
         ),
+        "a trickle of protocol-like lines": Case(
+            "from pyodide.code import run_js\n"
+            "await run_js('new Promise(() => setInterval(() => "
+            'Deno.stdout.writeSync(new TextEncoder().encode("{}\\\\n")), 5))\')',
+            ("Timeout",),
+            "limit",
+        ),
         "deep recursion": Case("def f(n):\n    return f(n + 1)\nf(0)", ("RecursionError",)),
         "deep recursion without a limit": Case(
             "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)",

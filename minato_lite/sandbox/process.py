@@ -180,11 +180,11 @@ class WorkerProcess:
                 return "memory"
             if self._lines.overflow:
                 return "output"
+            if time.perf_counter() > deadline:  # checked every turn: a trickle of lines
+                return "timeout"  # from the guest must not keep the wait alive
             try:
                 message = self._lines.messages.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                if time.perf_counter() > deadline:
-                    return "timeout"
                 continue
             if message is _EOF:
                 return "output" if self._lines.overflow else "exit"

@@ -211,7 +211,9 @@ def test_api_chart_and_runtime_names(pool) -> None:
     code = (
         "import minato\n"
         "print(sorted(frames), minato.datasets(), type(data).__name__, len(df))\n"
-        "# %%\n" + CHART + "# %%\nfig, ax = plt.subplots()\nax.plot([1, 2, 3])\nfig\n"
+        "# %%\n%matplotlib inline\n"
+        + CHART
+        + "# %%\nfig, ax = plt.subplots()\nax.plot([1, 2, 3])\nfig\n"
     )
     result = pool.run(code, [SALES])
     assert result.ok, result.error

@@ -297,10 +297,23 @@ def _limit_error(limit):
     }
 
 
+def _without_inline_magic(source):
+    """`%matplotlib inline` (common in notebook code) is what this runner does anyway.
+
+    Other magics and `!` shell lines stay, and fail as the SyntaxError they are here.
+    """
+    lines = source.split("\n")
+    for number, line in enumerate(lines):
+        if line.lstrip().startswith("%matplotlib"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[number] = f"{indent}pass  # {line.strip()}: figures are shown inline"
+    return "\n".join(lines)
+
+
 async def _run_source(source, filename, namespace, count):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    tree = compile(source, filename, "exec", flags | ast.PyCF_ONLY_AST)
+    tree = compile(_without_inline_magic(source), filename, "exec", flags | ast.PyCF_ONLY_AST)
     last = None
     if count is not None and tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)

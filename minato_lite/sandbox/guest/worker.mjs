@@ -107,11 +107,14 @@ async function runJob(sandbox, job) {
   copyTree(py, job.files, "/drive");
   const quiet = { messageCallback: () => {}, errorCallback: () => {} };
   if (job.packages.length) await py.loadPackage(job.packages, quiet);
-  const code = job.cells.join("\n");
-  try {
-    await py.loadPackagesFromImports(code, quiet);
-  } catch (_) {
-    // unparsable code or an unknown import: the cell itself reports it, in Python terms
+  for (const cell of job.cells) {
+    // magics and shell lines (`%matplotlib inline`) would make the import scan fail
+    const code = cell.split("\n").filter((line) => !/^\s*[%!]/.test(line)).join("\n");
+    try {
+      await py.loadPackagesFromImports(code, quiet);
+    } catch (_) {
+      // unparsable code or an unknown import: the cell itself reports it, in Python terms
+    }
   }
   lowLevel.limit = job.max_output;
   lowLevel.collecting = true;

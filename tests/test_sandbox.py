@@ -245,8 +245,10 @@ def test_each_job_starts_from_a_fresh_interpreter(pool) -> None:
         "sys.modules['leftover_module'] = types.ModuleType('leftover_module')\n"
         "import colorsys\n"
         "js.globalThis.leftover = 1\n"
+        "print('y' * 3_000_000)  # a big result (under the 5 MB cap) arrives whole\n"
     )
     assert first.ok, first.error
+    assert stream_text(first) == "y" * 3_000_000 + "\n"
     second = pool.run(
         "import os, sys, js\n"
         "print('leftover' in globals(), os.path.exists('/drive/leftover.txt'),\n"

@@ -62,16 +62,22 @@ class _Lines(threading.Thread):
         self.messages: queue.Queue[Any] = queue.Queue()
 
     def run(self) -> None:
+        parts: list[bytes] = []
         try:
             while True:
-                # bounded reads: a guest writing one endless line must not grow the host
-                line = self.stream.readline(max(1, self.cap - self.total + 1))
-                if not line:
+                # bounded reads: a guest writing one endless line must not grow the host;
+                # a line longer than one read arrives in parts (the cap may rise meanwhile)
+                chunk = self.stream.readline(max(1, self.cap - self.total + 1))
+                if not chunk:
                     break
-                self.total += len(line)
+                self.total += len(chunk)
                 if self.total > self.cap:
                     self.overflow = True
                     break
+                parts.append(chunk)
+                if not chunk.endswith(b"\n"):
+                    continue
+                line, parts = b"".join(parts), []
                 try:
                     message = json.loads(line)
                 except ValueError:

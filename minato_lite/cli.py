@@ -189,6 +189,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .build import parse_size, read_code
+    from .sandbox import run_code
+
+    code = read_code(args.code_file)[0].text
+    result = run_code(
+        code,
+        args.data or None,
+        pyodide=args.pyodide,
+        timeout=args.timeout,
+        memory=parse_size(args.memory),
+        log=_progress(args.quiet or args.json),
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return 0
+    for line in result.text():
+        print(line)
+    status = "ok" if result.ok else f"failed: {result.error.get('ename')}"
+    print(f"[{status} in {result.seconds:.1f}s]", file=sys.stderr)
+    return 0
+
+
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
     from .pyodide_dist import assemble
 
@@ -383,6 +406,38 @@ def make_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-q", "--quiet", action="store_true")
     check.set_defaults(func=cmd_check)
+
+    run = sub.add_parser(
+        "run", help="run analysis code with data in a sandbox (Pyodide in Deno, no permissions)"
+    )
+    run.add_argument(
+        "code_file", type=Path, metavar="CODE_FILE", help="Python code; '# %%%%' splits cells"
+    )
+    run.add_argument(
+        "--data",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="a data file (or folder of them) the code sees as df/frames/data (repeatable)",
+    )
+    run.add_argument(
+        "--pyodide",
+        metavar="PATH_OR_URL",
+        help="a Pyodide with pandas (folder, .tar.bz2 or URL); default: the scientific stand-in",
+    )
+    run.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="wall clock (default 30)"
+    )
+    run.add_argument(
+        "--memory", default="1GB", metavar="SIZE", help="memory cap of the sandbox (default 1GB)"
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object {"ok", "outputs", "error", "seconds"}',
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    run.set_defaults(func=cmd_run)
 
     pyodide = sub.add_parser("pyodide", help="manage offline Pyodide distributions")
     pyodide_sub = pyodide.add_subparsers(

@@ -1,0 +1,113 @@
+"""A server-side sandbox for untrusted analysis code: Pyodide in Deno, no permissions.
+
+The code runs only inside Pyodide (WebAssembly) inside a Deno process that may
+read the Pyodide distribution and its own job folder and nothing else: no host
+files, no network (unless Pyodide itself is loaded from a URL, then only that
+host), no subprocesses, no environment variables. Host Python never runs the
+code. Results are nbformat outputs.
+
+    from minato_lite import sandbox
+    result = sandbox.run_code("df.describe()", ["sales.csv"])     # cold: boots a worker
+    with sandbox.SandboxPool() as pool:                            # warm: pre-booted workers
+        result = pool.run("df.describe()", ["sales.csv"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..datasets import Input
+from ..errors import MinatoError
+from ..pyodide_dist import Log, _quiet
+from ..site import SiteFiles
+from .deno import find_deno, resolve_pyodide
+from .job import Job, guest_files, make_job
+from .pool import POOL_PRELOAD, SandboxPool
+from .process import WorkerProcess
+from .result import DEFAULT_MAX_OUTPUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits, SandboxError
+from .result import SandboxResult as SandboxResult
+
+__all__ = [
+    "POOL_PRELOAD",
+    "Job",
+    "Limits",
+    "SandboxError",
+    "SandboxPool",
+    "SandboxResult",
+    "available",
+    "guest_files",
+    "make_job",
+    "run_code",
+]
+
+#: a one-off run loads pandas up front (so the timeout measures the code, not the boot),
+#: matplotlib too when the code may draw (`df.plot()` imports it without an import line);
+#: anything else the code imports is loaded on demand
+COLD_PRELOAD = ("pandas",)
+_DRAWING_HINTS = ("plot", "matplotlib", "plt.", "hist(")
+
+
+def cold_preload(code: str) -> tuple[str, ...]:
+    """What a one-off worker boots with for `code` (a hint only: it never runs the code)."""
+    if any(hint in code for hint in _DRAWING_HINTS):
+        return POOL_PRELOAD
+    return COLD_PRELOAD
+
+
+def available(pyodide: str | Path | None = None) -> str | None:
+    """None when the sandbox can run here, else one line saying what to provide.
+
+    Never builds or downloads anything: without `pyodide`, the scientific stand-in
+    must already be in the cache.
+    """
+    if find_deno() is None:
+        return "deno not installed: pip install deno (or set MINATO_DENO to a deno binary)"
+    if pyodide is None:
+        from ..pyodide_dist import cache_root
+        from ..scientific_dist import RECIPE, STANDIN_VERSION
+
+        cached = cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
+        if not cached.is_dir():
+            return (
+                "no Pyodide with pandas: run 'minato-lite pyodide assemble --scientific -o DIR' "
+                "once (it fills the cache) or pass a Pyodide release with --pyodide"
+            )
+        pyodide = cached
+    try:
+        resolve_pyodide(pyodide)
+    except MinatoError as exc:
+        return f"no Pyodide with pandas: {exc}"
+    return None
+
+
+def run_code(
+    code: str,
+    data: Input | Iterable[Input] | None = None,
+    *,
+    files: SiteFiles | None = None,
+    pyodide: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory: int = DEFAULT_MEMORY,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    log: Log = _quiet,
+) -> SandboxResult:
+    """Run `code` once on a freshly booted worker (cold; use SandboxPool for many jobs).
+
+    `data`: data files, folders of them, DataFrames or records, as `build` takes them;
+    they become `df`, `frames` and `data`. Raises UserError for bad code or data and
+    SandboxError when the sandbox cannot run; anything the code does is in the result.
+    """
+    from .deno import deno_or_fail
+
+    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
+    job = make_job(code, data, files=files)
+    deno = deno_or_fail()
+    source = resolve_pyodide(pyodide, log=log)
+    worker = WorkerProcess(deno, source, preload=cold_preload(code))
+    try:
+        worker.wait_ready()
+        log(f"sandbox booted in {worker.boot_seconds:.1f}s")
+        return worker.run(job, limits)
+    finally:
+        worker.kill()

@@ -1,0 +1,176 @@
+"""A warm pool: pre-booted Deno workers waiting for jobs, one job each.
+
+Booting Pyodide and importing pandas costs seconds; a job on a booted worker
+costs well under one. The pool keeps `spares` workers booted (or booting) and
+runs at most `workers` jobs at once, so at most `workers + spares` Deno
+processes exist: memory stays bounded however many jobs are queued. A worker
+is killed after its job, so no job sees names, files or modules of another.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from ..datasets import Input
+from ..errors import MinatoError
+from ..pyodide_dist import Log, _quiet
+from ..site import SiteFiles
+from .deno import PyodideSource, deno_or_fail, resolve_pyodide
+from .job import make_job
+from .process import BOOT_TIMEOUT, WorkerProcess
+from .result import Limits, SandboxError, SandboxResult
+
+POOL_PRELOAD = ("pandas", "matplotlib")
+
+
+class SandboxPool:
+    """Runs jobs on pre-booted workers. Use as a context manager, or `start()`/`close()`."""
+
+    def __init__(
+        self,
+        pyodide: str | Path | None = None,
+        *,
+        workers: int = 2,
+        spares: int = 2,
+        preload: Iterable[str] = POOL_PRELOAD,
+        limits: Limits | None = None,
+        log: Log = _quiet,
+    ) -> None:
+        if workers < 1 or spares < 1:
+            raise ValueError("a pool needs at least one worker and one spare")
+        self.pyodide = pyodide
+        self.workers = workers
+        self.spares = spares
+        self.preload = tuple(preload)
+        self.limits = limits or Limits()
+        self.log = log
+        self._source: PyodideSource | None = None
+        self._deno = ""
+        self._ready: queue.Queue[WorkerProcess | BaseException] = queue.Queue()
+        self._lock = threading.Lock()
+        self._booting = 0
+        self._boots: set[WorkerProcess] = set()
+        self._idle = 0
+        self._closed = False
+        self._jobs: ThreadPoolExecutor | None = None
+
+    def start(self) -> SandboxPool:
+        """Find Deno and Pyodide (raising at once if either is missing), start booting."""
+        self._deno = deno_or_fail()
+        self._source = resolve_pyodide(self.pyodide, log=self.log)
+        self._jobs = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-job")
+        self._refill()
+        return self
+
+    def __enter__(self) -> SandboxPool:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _refill(self) -> None:
+        with self._lock:
+            missing = 0 if self._closed else self.spares - self._booting - self._idle
+            self._booting += max(0, missing)
+        for _ in range(missing):
+            threading.Thread(target=self._boot_one, daemon=True, name="sandbox-boot").start()
+
+    def _boot_one(self) -> None:
+        assert self._source is not None
+        worker = None
+        try:
+            worker = WorkerProcess(self._deno, self._source, preload=self.preload)
+            with self._lock:
+                self._boots.add(worker)
+                if self._closed:
+                    worker.kill()
+            worker.wait_ready(BOOT_TIMEOUT)
+            item: WorkerProcess | BaseException = worker
+            self.log(f"sandbox worker {worker.pid} ready in {worker.boot_seconds:.1f}s")
+        except BaseException as exc:
+            item = exc
+        with self._lock:
+            self._booting -= 1
+            self._boots.discard(worker)
+            if self._closed:
+                if isinstance(item, WorkerProcess):
+                    item.kill()
+                return
+            self._idle += 1
+        self._ready.put(item)
+
+    def _take(self) -> WorkerProcess:
+        item = self._ready.get(timeout=BOOT_TIMEOUT + 60)
+        with self._lock:
+            self._idle -= 1
+        if isinstance(item, BaseException):
+            self._refill()  # let a later job try again: the failure may have been passing
+            if isinstance(item, MinatoError):
+                raise item
+            raise SandboxError(f"a sandbox worker failed to start: {item}")
+        return item
+
+    def wait_warm(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Block until every spare is booted (for benchmarks and tests that time jobs)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._idle >= self.spares and self._booting == 0:
+                    return
+            time.sleep(0.05)
+        raise SandboxError(f"the pool did not warm up within {timeout:.0f} s")
+
+    def _run(self, code: str, data, files: SiteFiles | None, limits: Limits) -> SandboxResult:
+        job = make_job(code, data, files=files)
+        worker = self._take()
+        try:
+            return worker.run(job, limits)
+        finally:
+            worker.kill()
+            self._refill()
+
+    def submit(
+        self,
+        code: str,
+        data: Input | Iterable[Input] | None = None,
+        *,
+        files: SiteFiles | None = None,
+        limits: Limits | None = None,
+    ) -> Future[SandboxResult]:
+        """Queue a job; the future's result is a SandboxResult (or UserError/SandboxError)."""
+        if self._jobs is None or self._closed:
+            raise SandboxError("the sandbox pool is not running (call start() first)")
+        return self._jobs.submit(self._run, code, data, files, limits or self.limits)
+
+    def run(
+        self,
+        code: str,
+        data: Input | Iterable[Input] | None = None,
+        *,
+        files: SiteFiles | None = None,
+        limits: Limits | None = None,
+    ) -> SandboxResult:
+        return self.submit(code, data, files=files, limits=limits).result()
+
+    def close(self) -> None:
+        """Kill idle and booting workers, cancel queued jobs and wait for running ones."""
+        with self._lock:
+            self._closed = True
+            booting = list(self._boots)
+        for worker in booting:
+            worker.kill()
+        if self._jobs is not None:
+            self._jobs.shutdown(wait=True, cancel_futures=True)
+        while True:
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, WorkerProcess):
+                item.kill()

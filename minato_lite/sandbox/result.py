@@ -1,0 +1,104 @@
+"""What a sandbox job returns, and the limits it ran under.
+
+Kept free of process handling so callers (CLI, HTTP API, tests) can build and
+read results without Deno around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import EnvironmentProblem, UserError
+
+GIB = 1024**3
+MIB = 1024**2
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY = GIB
+DEFAULT_MAX_OUTPUT = 5 * MIB
+#: Pyodide with pandas and matplotlib loaded holds ~450 MB before a job starts
+MIN_MEMORY = 512 * MIB
+
+
+class SandboxError(EnvironmentProblem):
+    """The sandbox itself failed (no Deno, Pyodide did not boot, protocol broken): exit 1.
+
+    Never raised for anything the user's code does: that is a result with an error.
+    """
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-job limits, enforced by the host on the Deno process (not trusted to the guest)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory: int = DEFAULT_MEMORY
+    max_output: int = DEFAULT_MAX_OUTPUT
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise UserError("the timeout must be a positive number of seconds")
+        if self.memory < MIN_MEMORY:
+            raise UserError(
+                f"the memory limit must be at least {MIN_MEMORY // MIB} MB: Pyodide with "
+                "pandas needs about 450 MB before any code runs"
+            )
+        if self.max_output < 1024:
+            raise UserError("the output limit must be at least 1 KB")
+
+
+def error_output(ename: str, evalue: str) -> dict[str, Any]:
+    """An nbformat error output for a failure the host detected (no guest traceback)."""
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}
+
+
+@dataclass
+class SandboxResult:
+    """nbformat outputs of one job; `error` is the error output that stopped it, if any."""
+
+    outputs: list[dict[str, Any]]
+    error: dict[str, Any] | None
+    seconds: float
+    peak_rss: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @classmethod
+    def failed(cls, ename: str, evalue: str, outputs=(), **kwargs: Any) -> SandboxResult:
+        error = error_output(ename, evalue)
+        return cls(outputs=[*outputs, error], error=error, **kwargs)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` document: `{"ok", "outputs", "error", "seconds"}`."""
+        error = None
+        if self.error is not None:
+            error = {k: self.error.get(k) for k in ("ename", "evalue", "traceback")}
+        return {
+            "ok": self.ok,
+            "outputs": self.outputs,
+            "error": error,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def text(self) -> list[str]:
+        """Plain lines for a terminal: text as printed, rich outputs named and counted."""
+        lines: list[str] = []
+        images = 0
+        for output in self.outputs:
+            kind = output.get("output_type")
+            if kind == "stream":
+                lines.append(str(output.get("text", "")).rstrip("\n"))
+            elif kind in ("display_data", "execute_result"):
+                data = output.get("data") or {}
+                pictures = [m for m in data if str(m).startswith("image/")]
+                if pictures:
+                    images += 1
+                    lines.append(f"[image {images}: {pictures[0]}, {data.get('text/plain', '')}]")
+                elif "text/plain" in data:
+                    lines.append(str(data["text/plain"]))
+            elif kind == "error":
+                trace = [str(line).rstrip("\n") for line in output.get("traceback") or []]
+                lines.extend(trace or [f"{output.get('ename')}: {output.get('evalue')}"])
+        return lines

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import notebooks
 from .datasets import Dataset, Input, load_inputs, sample_rows
@@ -20,6 +21,7 @@ from .errors import UserError
 from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .notebooks import CodeSource, NotebookFile
 from .offline import fetch_requirements, plan
+from .prerender import TOTAL_FACTOR, CodeRunner, prerender_code
 from .prerender import prerender as prerender_notebooks
 from .profile import DatasetProfile, profile_dataset
 from .pyodide_dist import assembled_default
@@ -35,6 +37,9 @@ from .site import (
     write_site,
 )
 from .storage import MANIFEST_FORMAT, encode_frame
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxResult
 
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
 STARTUP_SOURCE = '''"""minato-lite kernel startup, run by IPython through PYTHONSTARTUP."""
@@ -76,6 +81,8 @@ class BuildResult:
     datasets: list[str]
     notebooks: list[str]
     pyodide_url: str
+    #: the user's code as run in the WebAssembly sandbox at build time, if it was
+    code_result: SandboxResult | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +272,7 @@ def build_site(
     prerender: bool = True,
     prerender_timeout: float = DEFAULT_CELL_TIMEOUT,
     executor: WarmExecutor | None = None,
+    code_runner: CodeRunner | None = None,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -280,7 +288,10 @@ def build_site(
     `prerender`: run the analysis and explorer notebooks now (under CPython, each
     cell limited to `prerender_timeout` seconds) so the site opens with their
     outputs; `executor` is a warm one to reuse (batch, API), else one is started
-    for this build.
+    for this build. The user's code is pre-rendered only in the WebAssembly
+    sandbox: through `code_runner` if given (the API's warm pool), else when the
+    site self-hosts a Pyodide with pandas and Deno is installed (the same Python
+    the visitor's browser will run); otherwise `code.ipynb` stays unexecuted.
     """
     log = log or (lambda _msg: None)
     check_output_folder(Path(out))
@@ -292,6 +303,12 @@ def build_site(
         choice = offline_choice(prepared, choice, packages, requirements, log=log)
     elif packages or requirements:
         raise UserError("--packages and --requirements go with --offline")
+    runner = code_runner if prerender else None
+    if runner is None and prerender and prepared.sources:
+        runner = sandbox_runner(choice, timeout=prerender_timeout * TOTAL_FACTOR)
+    code_result = None
+    if runner is not None:
+        prepared, code_result = prerender_code(prepared, runner, log=log)
     if prerender:
         own_executor = None if executor is not None else WarmExecutor()
         try:
@@ -325,4 +342,21 @@ def build_site(
         datasets=[d.name for d in prepared.datasets],
         notebooks=names,
         pyodide_url=choice.url,
+        code_result=code_result,
     )
+
+
+def sandbox_runner(choice: PyodideChoice, *, timeout: float) -> CodeRunner | None:
+    """Run code in the sandbox on the site's own Pyodide, when it has pandas and Deno is here."""
+    if choice.local is None or "pandas" not in choice.local.packages:
+        return None
+    from . import sandbox
+
+    if sandbox.available(choice.local.path) is not None:
+        return None
+    dist = choice.local.path
+
+    def run(code: str, files: SiteFiles):
+        return sandbox.run_code(code, files=files, pyodide=dist, timeout=timeout)
+
+    return run

@@ -28,7 +28,7 @@ from .errors import UserError, one_line
 from .executor import JobResult, WarmExecutor
 from .notebooks import CODE_NOTEBOOK
 from .prerender import store_outputs
-from .site import SITE_MARKER
+from .site import SITE_MARKER, SiteFiles
 
 STARTUP_FILE = "minato/startup.py"
 DEFAULT_CHECK_CELL_TIMEOUT = 120.0
@@ -50,13 +50,43 @@ def site_notebooks(site: Path) -> list[str]:
     return list(json.loads(marker.read_text("utf-8"))["notebooks"])
 
 
-def _code_notebook(work: Path, include_code: bool) -> NotebookRun:
+def guest_files(work: Path) -> SiteFiles:
+    """The part of a site the sandbox mounts at /drive: its data and the `minato` runtime."""
+    files = SiteFiles()
+    for folder in ("data", "minato"):
+        for path in sorted((work / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files.add(path.relative_to(work).as_posix(), path.read_bytes())
+    return files
+
+
+def _code_notebook(
+    work: Path, include_code: bool, seconds: float, output: Path | None, log
+) -> NotebookRun:
     """The user's code: in the WebAssembly sandbox when asked, never in this Python."""
     if not include_code:
         return NotebookRun(CODE_NOTEBOOK, "skip", detail="your code runs only with --include-code")
-    return NotebookRun(
-        CODE_NOTEBOOK, "skip", detail="running your code needs the WebAssembly sandbox"
+    from . import sandbox
+
+    problem = sandbox.available()
+    if problem:
+        return NotebookRun(CODE_NOTEBOOK, "fail", detail=f"the WebAssembly sandbox: {problem}")
+    log(f"executing {CODE_NOTEBOOK} in the WebAssembly sandbox")
+    nb = nbformat.read(work / CODE_NOTEBOOK, as_version=4)
+    runnable = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    result = sandbox.run_cells(
+        [nb.cells[i].source for i in runnable], guest_files(work), timeout=seconds, log=log
     )
+    if output is not None:
+        for cell_index, outputs in zip(runnable, result.by_cell(len(runnable)), strict=True):
+            nb.cells[cell_index].outputs = [nbformat.from_dict(o) for o in outputs]
+        output.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, output / CODE_NOTEBOOK)
+    if result.ok:
+        return NotebookRun(CODE_NOTEBOOK, "pass", result.seconds)
+    error = result.error or {}
+    detail = one_line(f"{error.get('ename')}: {error.get('evalue')}")[:300]
+    return NotebookRun(CODE_NOTEBOOK, "fail", result.seconds, detail)
 
 
 def _first_failure(job: JobResult) -> str:
@@ -95,10 +125,10 @@ def execute_folder(
         if executor is None:
             executor = stack.enter_context(WarmExecutor())
         for name in names:
-            if name == CODE_NOTEBOOK:
-                runs.append(_code_notebook(work, include_code))
-                continue
             left = deadline - time.monotonic()
+            if name == CODE_NOTEBOOK:
+                runs.append(_code_notebook(work, include_code, max(1.0, left), output, log))
+                continue
             if left <= 0:
                 runs.append(NotebookRun(name, "fail", 0.0, "not run: the check ran past its "
                                         f"{total_timeout:g} s limit"))  # fmt: skip

@@ -151,6 +151,15 @@ def explorer_notebook(names: Sequence[str]) -> NotebookFile:
 
 
 CODE_NOTEBOOK = "code.ipynb"
+NOT_RUN_NOTE = (
+    "This code was placed here as given and was **not run** when the site was built. "
+    "Run the cells to execute it in your browser's Python sandbox."
+)
+SANDBOX_RUN_NOTE = (
+    "This code was placed here as given and **ran when the site was built in a WebAssembly "
+    "sandbox** (Pyodide inside Deno, with no permissions), never in the server's Python; "
+    "its outputs are shown. Run the cells to execute it again in your browser's Python sandbox."
+)
 CELL_MARKER = "# %%"
 
 
@@ -193,9 +202,7 @@ def code_notebook(sources: Sequence[CodeSource], dataset_names: Sequence[str]) -
     """The user's code, verbatim, under a header that says where it came from."""
     cells = [
         markdown(
-            "# Your code\n\n"
-            "This code was placed here as given and was **not run** when the site was built. "
-            "Run the cells to execute it in your browser's Python sandbox. The data is already "
+            "# Your code\n\n" + NOT_RUN_NOTE + " The data is already "
             f"loaded: `df` ({md_code(dataset_names[0])}) and `frames`, by name."
         ),
         code("import minato\n\nminato.datasets()"),

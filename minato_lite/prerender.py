@@ -28,12 +28,25 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from .executor import DEFAULT_CELL_TIMEOUT, JobResult, WarmExecutor
-from .notebooks import ANALYSIS_NOTEBOOK, EXPLORER_NOTEBOOK, NotebookFile
+from .notebooks import (
+    ANALYSIS_NOTEBOOK,
+    CODE_NOTEBOOK,
+    EXPLORER_NOTEBOOK,
+    NOT_RUN_NOTE,
+    SANDBOX_RUN_NOTE,
+    NotebookFile,
+)
 from .site import SiteFiles
 from .templates import BROWSER_ONLY
 
 if TYPE_CHECKING:
     from .build import Prepared
+    from .sandbox import SandboxResult
+
+#: runs the user's code (cells joined on `# %%`) on a site's data and runtime, in WebAssembly
+CodeRunner = Callable[[str, SiteFiles], "SandboxResult"]
+#: what the WebAssembly sandbox mounts at /drive: the data and the `minato` runtime
+GUEST_PREFIXES = ("data/", "minato/")
 
 #: the kernel startup every site ships; pre-rendering runs the very same file
 STARTUP_PATH = "minato/startup.py"
@@ -195,6 +208,46 @@ def prerender(
     for doc in docs:
         files.add(doc.path, doc.dumps())
     return replace(prepared, notebooks=docs, files=files), reports
+
+
+def prerender_code(
+    prepared: Prepared, run: CodeRunner, *, log: Callable[[str], None] = lambda _m: None
+) -> tuple[Prepared, SandboxResult | None]:
+    """`prepared` with the user's `code.ipynb` run in the WebAssembly sandbox, outputs stored.
+
+    `run` is the only way the user's code is executed here: it goes to Pyodide in
+    Deno (`minato_lite.sandbox`), never to this process or the warm executor.
+    """
+    position = next((i for i, d in enumerate(prepared.notebooks) if d.path == CODE_NOTEBOOK), None)
+    if position is None:
+        return prepared, None
+    doc = prepared.notebooks[position]
+    runnable = [i for i, c in enumerate(doc.notebook.cells) if c.cell_type == "code"]
+    sources = [doc.notebook.cells[i].source for i in runnable]
+    files = SiteFiles(
+        {k: v for k, v in prepared.files.files.items() if k.startswith(GUEST_PREFIXES)}
+    )
+    log(f"running {CODE_NOTEBOOK} in the WebAssembly sandbox")
+    result = run("\n# %%\n".join(sources), files)
+    reached = len(runnable) if result.ok else max([n for n in result.cells if n] or [1])
+    nb = copy.deepcopy(doc.notebook)
+    for number, (index, outputs) in enumerate(
+        zip(runnable, result.by_cell(len(runnable)), strict=True), start=1
+    ):
+        nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
+        nb.cells[index].execution_count = number if number <= reached else None
+    intro = nb.cells[0]
+    intro.source = intro.source.replace(NOT_RUN_NOTE, SANDBOX_RUN_NOTE)
+    nb.metadata["minato"] = {"prerendered": {"sandbox": "pyodide-in-deno"}}
+    nbformat.validate(nb)
+    if not result.ok:
+        error = result.error or {}
+        log(f"warning: your code raised when run in the sandbox: {error.get('ename')}")
+    docs = list(prepared.notebooks)
+    docs[position] = NotebookFile(doc.path, nb)
+    files = SiteFiles(dict(prepared.files.files))
+    files.add(doc.path, docs[position].dumps())
+    return replace(prepared, notebooks=docs, files=files), result
 
 
 def is_prerendered(notebook_json: str | bytes) -> bool:

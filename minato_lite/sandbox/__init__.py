@@ -38,6 +38,7 @@ __all__ = [
     "available",
     "guest_files",
     "make_job",
+    "run_cells",
     "run_code",
 ]
 
@@ -98,10 +99,30 @@ def run_code(
     they become `df`, `frames` and `data`. Raises UserError for bad code or data and
     SandboxError when the sandbox cannot run; anything the code does is in the result.
     """
+    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
+    return run_job(make_job(code, data, files=files), limits, pyodide=pyodide, log=log)
+
+
+def run_cells(
+    cells: list[str],
+    files: SiteFiles,
+    *,
+    pyodide: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory: int = DEFAULT_MEMORY,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    log: Log = _quiet,
+) -> SandboxResult:
+    """Run a notebook's code cells as they are (no `# %%` splitting) on a site's files."""
+    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
+    return run_job(Job(cells=list(cells), files=files), limits, pyodide=pyodide, log=log)
+
+
+def run_job(job: Job, limits: Limits, *, pyodide: str | Path | None, log: Log) -> SandboxResult:
+    """One job on a freshly booted worker, killed afterwards."""
     from .deno import deno_or_fail
 
-    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
-    job = make_job(code, data, files=files)
+    code = "\n".join(job.cells)
     deno = deno_or_fail()
     source = resolve_pyodide(pyodide, log=log)
     worker = WorkerProcess(deno, source, preload=cold_preload(code))

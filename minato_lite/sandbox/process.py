@@ -289,8 +289,15 @@ def _from_guest(message: dict[str, Any], limits: Limits, info: dict[str, Any]) -
             f"the Python interpreter failed: {one_line(str(message['fatal']))[:500]}",
             **info,
         )
-    outputs = [o for o in message.get("outputs") or [] if isinstance(o, dict)]
+    raw = message.get("outputs") or []
+    cells = message.get("cells") or []
+    if not isinstance(raw, list) or not isinstance(cells, list) or len(cells) != len(raw):
+        cells = [None] * len(raw) if isinstance(raw, list) else []
+        raw = raw if isinstance(raw, list) else []
+    kept = [(o, c) for o, c in zip(raw, cells, strict=True) if isinstance(o, dict)]
+    outputs = [o for o, _ in kept]
+    cell_numbers = [c if isinstance(c, int) and not isinstance(c, bool) else None for _, c in kept]
     error = message.get("error")
     if not isinstance(error, dict):
         error = None
-    return SandboxResult(outputs=outputs, error=error, **info)
+    return SandboxResult(outputs=outputs, error=error, cells=cell_numbers, **info)

@@ -6,7 +6,7 @@ read results without Deno around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EnvironmentProblem, UserError
@@ -60,6 +60,27 @@ class SandboxResult:
     error: dict[str, Any] | None
     seconds: float
     peak_rss: int = 0
+    #: the cell (1-based; None: the startup or the host) each output came from
+    cells: list[int | None] = field(default_factory=list)
+
+    def by_cell(self, count: int) -> list[list[dict[str, Any]]]:
+        """Outputs per cell, for a notebook of `count` cells.
+
+        The startup's outputs go to the first cell; an error the host added (a
+        timeout, the memory cap) goes to the last cell that produced anything,
+        which is the one that was running when the limit was hit.
+        """
+        grouped: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        if not count:
+            return grouped
+        numbers = self.cells + [None] * (len(self.outputs) - len(self.cells))
+        seen = [n for n in numbers if n is not None]
+        for output, number in zip(self.outputs, numbers, strict=True):
+            if number is None:
+                at_end = output is self.outputs[-1] and output.get("output_type") == "error"
+                number = seen[-1] if at_end and seen else 1
+            grouped[min(max(number, 1), count) - 1].append(output)
+        return grouped
 
     @property
     def ok(self) -> bool:

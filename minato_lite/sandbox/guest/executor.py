@@ -45,9 +45,15 @@ class Outputs:
 
     def __init__(self, limit):
         self.items = []
+        self.cells = []  # the cell number (None: the startup) each item came from
+        self.cell = None
         self.size = 0
         self.limit = limit
         self.full = False
+
+    def append(self, item):
+        self.items.append(item)
+        self.cells.append(self.cell)
 
     def _account(self, size):
         if self.full:
@@ -59,11 +65,11 @@ class Outputs:
 
     def stream(self, name, text):
         self._account(len(text))
-        last = self.items[-1] if self.items else None
+        last = self.items[-1] if self.items and self.cells[-1] == self.cell else None
         if last and last["output_type"] == "stream" and last["name"] == name:
             last["text"].append(text)  # joined once at the end: += on a flood is quadratic
         else:
-            self.items.append({"output_type": "stream", "name": name, "text": [text]})
+            self.append({"output_type": "stream", "name": name, "text": [text]})
 
     def finished(self):
         for item in self.items:
@@ -74,9 +80,9 @@ class Outputs:
     def display(self, bundle, count=None):
         self._account(sum(len(v) if isinstance(v, str) else 64 for v in bundle.values()))
         if count is None:
-            self.items.append({"output_type": "display_data", "data": bundle, "metadata": {}})
+            self.append({"output_type": "display_data", "data": bundle, "metadata": {}})
         else:
-            self.items.append(
+            self.append(
                 {
                     "output_type": "execute_result",
                     "execution_count": count,
@@ -343,6 +349,7 @@ async def run_job(job_json):
     steps = [(None, STARTUP_FILE, None)]
     steps += [(cell, f"<cell {n}>", n) for n, cell in enumerate(job["cells"], start=1)]
     for source, filename, count in steps:
+        outputs.cell = count
         try:
             if source is None:
                 with open(filename, encoding="utf-8") as handle:
@@ -358,8 +365,10 @@ async def run_job(job_json):
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the code's too
             error = _limit_error(outputs.limit) if outputs.full else error_output(exc)
         if error is not None:
-            outputs.items.append(error)
+            outputs.append(error)
             break
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     _current = None
-    return json.dumps({"outputs": outputs.finished(), "error": error}, default=str)
+    return json.dumps(
+        {"outputs": outputs.finished(), "cells": outputs.cells, "error": error}, default=str
+    )

@@ -126,7 +126,7 @@ async function runJob(sandbox, job) {
     result.error = {
       output_type: "error",
       ename: "OutputLimitExceeded",
-      evalue: `the code wrote more than the ${job.max_output} byte output limit; it was stopped`,
+      evalue: `the code wrote more than the ${job.max_output.toLocaleString("en-US")} byte output limit; it was stopped`,
       traceback: [],
     };
     result.outputs = result.outputs.filter((output) => output.output_type !== "error");

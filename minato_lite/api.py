@@ -1,8 +1,10 @@
 """`minato-lite api`: the web API a product backend calls. Code + data in, a site URL out.
 
-    POST   /api/insights/python-sandbox   {"code", "data", "analysisType", "title"?} -> 201
-                                           JSON {"id", "url"}, or a page opening the site
-                                           when Accept prefers text/html
+    POST   /api/insights/python-sandbox   {"code", "data", "analysisType", "title"?,
+                                            "execute"?} -> 201 JSON {"id", "url"} (+ the
+                                           sandbox's "ok", "outputs", "error", "seconds"
+                                           with "execute": true), or a page opening the
+                                           site when Accept prefers text/html
     GET    /api/sites/{id}                 metadata
     DELETE /api/sites/{id}
     GET    /healthz
@@ -10,11 +12,14 @@
     GET    /openapi.json                   the schema
 
 Submitted code is placed in a notebook and parsed to flag syntax errors; it is
-never executed on this host. The generated analysis and explorer notebooks
-are pre-rendered by one warm executor shared by all requests. Site ids are
-128 random bits and nothing lists them. Builds run `max_builds` at a time
-(default: one per core); up to `max_queue` more wait their turn; beyond that the answer is 429 with
-Retry-After, so a burst degrades into waiting rather than into memory growth.
+never executed in this host's Python. With "execute": true it also runs in the
+WebAssembly sandbox (Pyodide in Deno with no permissions, a warm pool started
+by the first such request) and the answer carries its outputs. The generated
+analysis and explorer notebooks are pre-rendered by one warm executor shared
+by all requests. Site ids are 128 random bits and nothing lists them. Builds
+run `max_builds` at a time (default: one per core); up to `max_queue` more
+wait their turn; beyond that the answer is 429 with Retry-After, so a burst
+degrades into waiting rather than into memory growth.
 """
 
 from __future__ import annotations
@@ -59,11 +64,21 @@ class SandboxRequest(BaseModel):
     data: list[Record] | dict[str, list[Record]] = Field(description="rows, or datasets by name")
     analysisType: Literal[ANALYSIS_TYPES] = "comprehensive"  # type: ignore[valid-type]
     title: str | None = Field(default=None, max_length=300)
+    execute: bool = Field(
+        default=False,
+        description="also run the code in the server's WebAssembly sandbox (Pyodide in Deno, "
+        "no permissions) and return its outputs; the site's code notebook then opens with them",
+    )
 
 
 class SiteCreated(BaseModel):
     id: str
     url: str
+    #: with "execute": true: the sandbox's answer, as `minato-lite run --json` prints it
+    ok: bool | None = None
+    outputs: list[dict[str, Any]] | None = None
+    error: dict[str, Any] | None = None
+    seconds: float | None = None
 
 
 @dataclass
@@ -186,6 +201,19 @@ def create_app(settings: Settings) -> FastAPI:
     # one warm worker per build slot, started with the first request that needs one
     executors: list[WarmExecutor] = []
     executor_lock = threading.Lock()
+    pools: list = []  # the WebAssembly sandbox's warm pool, started by the first "execute"
+
+    def code_runner():
+        from .sandbox import SandboxPool, available
+
+        with executor_lock:
+            if not pools:
+                problem = available(settings.pyodide)
+                if problem:
+                    raise HTTPException(503, f"execute needs the WebAssembly sandbox: {problem}")
+                pools.append(SandboxPool(settings.pyodide, workers=settings.max_builds).start())
+            pool = pools[0]
+        return lambda code, files: pool.run(code, files=files)
 
     def executor() -> WarmExecutor | None:
         if not settings.prerender:
@@ -202,9 +230,10 @@ def create_app(settings: Settings) -> FastAPI:
         if sweeper:
             sweeper.cancel()
         with executor_lock:
-            for warm in executors:
+            for warm in [*executors, *pools]:
                 warm.close()
             executors.clear()
+            pools.clear()
 
     app = FastAPI(
         title="minato-lite",
@@ -246,6 +275,7 @@ def create_app(settings: Settings) -> FastAPI:
         "/api/insights/python-sandbox",
         status_code=201,
         response_model=SiteCreated,
+        response_model_exclude_none=True,
         dependencies=[Depends(authorized)],
         responses={
             201: {
@@ -276,10 +306,11 @@ def create_app(settings: Settings) -> FastAPI:
         data = body.data if isinstance(body.data, dict) else {"data": body.data}
         if not data or any(not rows for rows in data.values()):
             raise HTTPException(422, "data: every dataset needs at least one record")
+        runner = code_runner() if body.execute else None
         waiting += 1
         try:
             async with slots:
-                await run_in_threadpool(
+                built = await run_in_threadpool(
                     build_site,
                     data,
                     settings.sites_dir / site_id,
@@ -290,6 +321,8 @@ def create_app(settings: Settings) -> FastAPI:
                     prerender=settings.prerender,
                     prerender_timeout=settings.prerender_timeout,
                     executor=executor(),
+                    code_runner=runner,
+                    prerender_code=body.execute,
                 )
         except MinatoError as exc:
             raise HTTPException(422, one_line(exc)) from None
@@ -298,7 +331,8 @@ def create_app(settings: Settings) -> FastAPI:
         url = str(request.url_for("sites", path=f"/{site_id}/"))
         if not prefers_html(request.headers.get("accept")):
             response.headers["Vary"] = "Accept"
-            return SiteCreated(id=site_id, url=url)
+            ran = built.code_result.to_json() if built.code_result is not None else {}
+            return SiteCreated(id=site_id, url=url, **ran)
         marker = json.loads((settings.sites_dir / site_id / SITE_MARKER).read_text("utf-8"))
         return HTMLResponse(opening_page(marker["title"], url), status_code=201,
                             headers={"Location": url, "Vary": "Accept"})  # fmt: skip

@@ -21,7 +21,7 @@ from .errors import UserError
 from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .notebooks import CodeSource, NotebookFile
 from .offline import fetch_requirements, plan
-from .prerender import TOTAL_FACTOR, CodeRunner, prerender_code
+from .prerender import TOTAL_FACTOR, CodeRunner, code_notebook_run
 from .prerender import prerender as prerender_notebooks
 from .profile import DatasetProfile, profile_dataset
 from .pyodide_dist import assembled_default
@@ -273,6 +273,7 @@ def build_site(
     prerender_timeout: float = DEFAULT_CELL_TIMEOUT,
     executor: WarmExecutor | None = None,
     code_runner: CodeRunner | None = None,
+    prerender_code: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -291,7 +292,8 @@ def build_site(
     for this build. The user's code is pre-rendered only in the WebAssembly
     sandbox: through `code_runner` if given (the API's warm pool), else when the
     site self-hosts a Pyodide with pandas and Deno is installed (the same Python
-    the visitor's browser will run); otherwise `code.ipynb` stays unexecuted.
+    the visitor's browser will run); otherwise, or with `prerender_code=False`,
+    `code.ipynb` stays unexecuted.
     """
     log = log or (lambda _msg: None)
     check_output_folder(Path(out))
@@ -303,12 +305,12 @@ def build_site(
         choice = offline_choice(prepared, choice, packages, requirements, log=log)
     elif packages or requirements:
         raise UserError("--packages and --requirements go with --offline")
-    runner = code_runner if prerender else None
-    if runner is None and prerender and prepared.sources:
+    runner = code_runner if prerender_code else None  # given explicitly: the API's "execute"
+    if runner is None and prerender and prerender_code and prepared.sources:
         runner = sandbox_runner(choice, timeout=prerender_timeout * TOTAL_FACTOR)
     code_result = None
     if runner is not None:
-        prepared, code_result = prerender_code(prepared, runner, log=log)
+        prepared, code_result = code_notebook_run(prepared, runner, log=log)
     if prerender:
         own_executor = None if executor is not None else WarmExecutor()
         try:

@@ -210,7 +210,7 @@ def prerender(
     return replace(prepared, notebooks=docs, files=files), reports
 
 
-def prerender_code(
+def code_notebook_run(
     prepared: Prepared, run: CodeRunner, *, log: Callable[[str], None] = lambda _m: None
 ) -> tuple[Prepared, SandboxResult | None]:
     """`prepared` with the user's `code.ipynb` run in the WebAssembly sandbox, outputs stored.

@@ -330,7 +330,8 @@ def test_the_seeds_request_opens_from_its_html_answer_and_its_code_runs_with_pan
     api, pandas_pyodide, page_for
 ):
     """The seed's backend posts LLM code written for a page where `data` is the records."""
-    client, _ = api(pyodide=str(pandas_pyodide))
+    # not pre-rendered: every output must come from the browser's kernel
+    client, _ = api(pyodide=str(pandas_pyodide), prerender=False)
     seed = {"code": SEED_CODE, "data": ROWS, "analysisType": "comprehensive"}
     created = client.post(POST, json=seed, headers={"Accept": "text/html"})
     assert created.status_code == 201, created.text
@@ -346,3 +347,31 @@ def test_the_seeds_request_opens_from_its_html_answer_and_its_code_runs_with_pan
     assert "NameError" not in outputs
     assert "count" in outputs and "mean" in outputs and "units" in outputs, outputs
     assert watch.outside() == []
+
+
+@pytest.mark.sandbox
+def test_execute_true_answers_with_the_sandboxs_outputs_and_the_site_opens_with_them(
+    api, tmp_path
+):
+    from tests.support.sandbox import sandbox_pyodide
+
+    canary = tmp_path / "canary.txt"
+    code = (
+        "import pandas as pd\ndf = pd.DataFrame(data)\nprint(df.describe())\n# %%\n"
+        f"open({str(canary)!r}, 'w').write('escaped')"
+    )
+    client, settings = api(pyodide=str(sandbox_pyodide()))
+    created = client.post(POST, json={"code": code, "data": ROWS, "execute": True})
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert answer["ok"] is False and answer["error"]["ename"] == "FileNotFoundError"
+    printed = "".join(o.get("text", "") for o in answer["outputs"] if o["output_type"] == "stream")
+    assert "mean" in printed and "units" in printed
+    assert not canary.exists()
+    site = settings.sites_dir / answer["id"]
+    notebook = json.loads((site / "files" / "code.ipynb").read_text())
+    assert "ran when the site was built in a WebAssembly sandbox" in notebook["cells"][0]["source"]
+    shown = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    assert any("mean" in o.get("text", "") for o in shown)
+    plain = client.post(POST, json={"code": code, "data": ROWS}).json()
+    assert set(plain) == {"id", "url"}  # without "execute" the code is never run

@@ -229,3 +229,18 @@ def test_check_execute_fails_a_stuck_cell_within_its_limits_instead_of_hanging(t
     assert time.monotonic() - start < 60
     assert result.returncode == 1 and "4 s limit" in result.stdout, result.stdout
     assert "FAIL explorer.ipynb" in result.stdout and "not run" in result.stdout
+
+
+@pytest.mark.sandbox
+def test_the_users_code_is_pre_rendered_only_in_the_webassembly_sandbox(tmp_path: Path):
+    from tests.support.sandbox import sandbox_pyodide
+
+    canary = tmp_path / "canary.txt"
+    user_code = f"print(len(df))\n# %%\nopen({str(canary)!r}, 'w').write('escaped')\n# %%\n3"
+    site = tmp_path / "site"
+    build_site([SALES], site, code=user_code, pyodide=sandbox_pyodide())
+    assert not canary.exists()
+    cells = [c for c in notebook(site, "code.ipynb").cells if c.cell_type == "code"]
+    assert cells[1].outputs[0]["text"] == "12\n" and cells[1].execution_count == 2
+    assert cells[2].outputs[0]["ename"] == "FileNotFoundError"
+    assert cells[3].outputs == [] and cells[3].execution_count is None  # after the error

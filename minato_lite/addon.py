@@ -131,7 +131,8 @@ class MinatoAddon(BaseAddon):
             file_dep=[Path(manager.output_dir) / "lab" / "index.html"],
             actions=[
                 (add_page_scripts, [Path(manager.output_dir)]),
-                (patch_kernel_bundle, [Path(manager.output_dir)]),
+                # doit actions must return None/bool/str/dict, not the patched bundle's path
+                (lambda out: patch_kernel_bundle(out) and None, [Path(manager.output_dir)]),
             ],
         )
 

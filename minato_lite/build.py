@@ -28,6 +28,7 @@ from .pyodide_dist import assembled_default
 from .site import (
     CDN_PYODIDE_URL,
     LOCAL_PYODIDE_URL,
+    STARTUP_FILE,
     PyodideChoice,
     SiteFiles,
     check_output_folder,
@@ -183,7 +184,7 @@ def site_contents(
     files.add("data/manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     for rel, content in [*runtime_files().items(), *shipped_content().items()]:
         files.add(rel, content)
-    files.add("minato/startup.py", STARTUP_SOURCE)
+    files.add(STARTUP_FILE, STARTUP_SOURCE)
     for doc in docs:
         files.add(doc.path, doc.dumps())
     return files

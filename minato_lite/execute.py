@@ -28,9 +28,8 @@ from .errors import UserError, one_line
 from .executor import JobResult, WarmExecutor
 from .notebooks import CODE_NOTEBOOK
 from .prerender import store_outputs
-from .site import SITE_MARKER, SiteFiles
+from .site import RUNTIME_PREFIXES, SITE_MARKER, STARTUP_FILE, SiteFiles
 
-STARTUP_FILE = "minato/startup.py"
 DEFAULT_CHECK_CELL_TIMEOUT = 120.0
 DEFAULT_CHECK_TOTAL_TIMEOUT = 900.0
 
@@ -53,8 +52,8 @@ def site_notebooks(site: Path) -> list[str]:
 def guest_files(work: Path) -> SiteFiles:
     """The part of a site the sandbox mounts at /drive: its data and the `minato` runtime."""
     files = SiteFiles()
-    for folder in ("data", "minato"):
-        for path in sorted((work / folder).rglob("*")):
+    for prefix in RUNTIME_PREFIXES:
+        for path in sorted((work / prefix).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 files.add(path.relative_to(work).as_posix(), path.read_bytes())
     return files

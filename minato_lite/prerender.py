@@ -36,7 +36,7 @@ from .notebooks import (
     SANDBOX_RUN_NOTE,
     NotebookFile,
 )
-from .site import SiteFiles
+from .site import RUNTIME_PREFIXES, STARTUP_FILE, SiteFiles
 from .templates import BROWSER_ONLY
 
 if TYPE_CHECKING:
@@ -45,11 +45,6 @@ if TYPE_CHECKING:
 
 #: runs the user's code (cells joined on `# %%`) on a site's data and runtime, in WebAssembly
 CodeRunner = Callable[[str, SiteFiles], "SandboxResult"]
-#: what the WebAssembly sandbox mounts at /drive: the data and the `minato` runtime
-GUEST_PREFIXES = ("data/", "minato/")
-
-#: the kernel startup every site ships; pre-rendering runs the very same file
-STARTUP_PATH = "minato/startup.py"
 
 #: notebooks pre-rendered on the host: ours only, never the user's code
 HOST_NOTEBOOKS = (ANALYSIS_NOTEBOOK, EXPLORER_NOTEBOOK)
@@ -183,7 +178,7 @@ def prerender(
 ) -> tuple[Prepared, list[PrerenderReport]]:
     """`prepared` with its analysis and explorer notebooks run and their outputs stored."""
     versions = provenance()
-    startup = prepared.files.files[STARTUP_PATH].decode("utf-8")
+    startup = prepared.files.files[STARTUP_FILE].decode("utf-8")
     docs = list(prepared.notebooks)
     reports = []
     with tempfile.TemporaryDirectory(prefix="minato-prerender-") as tmp:
@@ -225,7 +220,7 @@ def code_notebook_run(
     runnable = [i for i, c in enumerate(doc.notebook.cells) if c.cell_type == "code"]
     sources = [doc.notebook.cells[i].source for i in runnable]
     files = SiteFiles(
-        {k: v for k, v in prepared.files.files.items() if k.startswith(GUEST_PREFIXES)}
+        {k: v for k, v in prepared.files.files.items() if k.startswith(RUNTIME_PREFIXES)}
     )
     log(f"running {CODE_NOTEBOOK} in the WebAssembly sandbox")
     result = run("\n# %%\n".join(sources), files)

@@ -42,7 +42,11 @@ from .resources import resource_dir, runtime_dir
 CDN_PYODIDE_URL = f"{PYODIDE_CDN_URL}/pyodide.mjs"
 LOCAL_PYODIDE_URL = "./static/pyodide/pyodide.mjs"
 SITE_MARKER = "minato-site.json"
-STARTUP_PATH = "/drive/minato/startup.py"
+#: the kernel startup, as a path in the site's contents and as the browser kernel sees it
+STARTUP_FILE = "minato/startup.py"
+STARTUP_PATH = f"/drive/{STARTUP_FILE}"
+#: the parts of a site's contents the in-kernel runtime reads: the data and `minato`
+RUNTIME_PREFIXES = ("data/", "minato/")
 
 Log = Callable[[str], None]
 

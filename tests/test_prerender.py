@@ -22,12 +22,12 @@ from minato_lite.executor import WarmExecutor
 from minato_lite.notebooks import NotebookFile, code, document, markdown
 from minato_lite.prerender import (
     LIVE_ONLY_NOTE,
-    STARTUP_PATH,
     prerender,
     prerender_notebook,
     provenance,
 )
 from minato_lite.resources import REPO_DIR
+from minato_lite.site import STARTUP_FILE
 from tests.test_cli import run_cli
 
 SALES = REPO_DIR / "examples/sales.csv"
@@ -54,7 +54,7 @@ def run_doc(prepared, doc: NotebookFile, warm: WarmExecutor, tmp_path: Path, tim
         doc,
         tmp_path,
         warm,
-        startup=prepared.files.files[STARTUP_PATH].decode(),
+        startup=prepared.files.files[STARTUP_FILE].decode(),
         cell_timeout=timeout,
         versions=provenance(),
     )

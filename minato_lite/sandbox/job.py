@@ -16,10 +16,8 @@ from ..build import DEFAULT_MAX_BYTES, check_size, site_contents
 from ..datasets import SUPPORTED, Input, load_inputs
 from ..errors import UserError
 from ..notebooks import split_cells
-from ..site import SiteFiles
+from ..site import RUNTIME_PREFIXES, SiteFiles
 
-#: what the guest needs from a site: the data and the runtime package with its startup
-GUEST_PREFIXES = ("data/", "minato/")
 TITLE = "Sandbox"
 
 
@@ -69,7 +67,7 @@ def guest_files(
     datasets = load_inputs(inputs) if inputs else []
     site = site_contents(datasets, [], TITLE)
     check_size(site, max_bytes, sampled=False)
-    return SiteFiles({k: v for k, v in site.files.items() if k.startswith(GUEST_PREFIXES)})
+    return SiteFiles({k: v for k, v in site.files.items() if k.startswith(RUNTIME_PREFIXES)})
 
 
 def make_job(

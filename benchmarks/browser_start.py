@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -47,13 +46,11 @@ PROMPTS_JS = """() => [...document.querySelectorAll(
 
 
 def distribution(given: str | None) -> Path:
-    for candidate in (given, os.environ.get("MINATO_PYODIDE_FULL"),
-                      os.environ.get("MINATO_PYODIDE_SCIENTIFIC")):  # fmt: skip
-        if candidate:
-            return resolve_local(candidate).path
-    from minato_lite.scientific_dist import scientific_default
+    if given:
+        return resolve_local(given).path
+    from minato_lite.scientific_dist import default_with_pandas
 
-    return scientific_default().path
+    return default_with_pandas().path
 
 
 def baseline_site(work: Path, dist: Path) -> Path:

@@ -213,20 +213,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
-    from .pyodide_dist import assemble
+    from .pyodide_dist import assemble, assembled_default
 
     if args.scientific:
-        from .scientific_dist import STANDIN_VERSION, build_scientific
+        from .scientific_dist import STANDIN_VERSION, build_scientific, scientific_default
 
         if args.package or args.sourcemaps:
             raise UserError("--scientific takes no --package or --sourcemaps")
-        dist = build_scientific(args.out, log=_progress(args.quiet))
+        log = _progress(args.quiet)
+        # without -o: the user cache, where the sandbox looks when no --pyodide is given
+        dist = build_scientific(args.out, log=log) if args.out else scientific_default(log=log)
         print(
             f"{PROG}: note: a Pyodide {STANDIN_VERSION} stand-in (Python 3.12, pandas 2.2), "
             "not an official release",
             file=sys.stderr,
         )
         print(dist.path)
+        return 0
+    if args.out is None:
+        if args.package or args.sourcemaps:
+            raise UserError("--package and --sourcemaps need -o DIR (the cached one is fixed)")
+        print(assembled_default(log=_progress(args.quiet)).path)
         return 0
     dist = assemble(
         args.out,
@@ -423,7 +430,8 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--pyodide",
         metavar="PATH_OR_URL",
-        help="a Pyodide with pandas (folder, .tar.bz2 or URL); default: the scientific stand-in",
+        help="a Pyodide with pandas (folder, .tar.bz2 or URL); default: $MINATO_PYODIDE_FULL, "
+        "$MINATO_PYODIDE_SCIENTIFIC, else the scientific stand-in in the cache (built once)",
     )
     run.add_argument(
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="wall clock (default 30)"
@@ -446,7 +454,12 @@ def make_parser() -> argparse.ArgumentParser:
     assemble = pyodide_sub.add_parser(
         "assemble", help="core runtime + the kernel's pure-Python packages, for offline sites"
     )
-    assemble.add_argument("-o", "--out", required=True, type=Path)
+    assemble.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        help="a new folder; without it, the user cache (where --offline and the sandbox look)",
+    )
     assemble.add_argument(
         "--package",
         action="append",

@@ -28,6 +28,7 @@ from .errors import UserError, one_line
 from .executor import JobResult, WarmExecutor
 from .notebooks import CODE_NOTEBOOK
 from .prerender import store_outputs
+from .pyodide_dist import LOCKFILE, Distribution
 from .site import RUNTIME_PREFIXES, SITE_MARKER, STARTUP_FILE, SiteFiles
 
 DEFAULT_CHECK_CELL_TIMEOUT = 120.0
@@ -60,21 +61,30 @@ def guest_files(work: Path) -> SiteFiles:
 
 
 def _code_notebook(
-    work: Path, include_code: bool, seconds: float, output: Path | None, log
+    work: Path,
+    include_code: bool,
+    seconds: float,
+    output: Path | None,
+    pyodide: Path | None,
+    log,
 ) -> NotebookRun:
     """The user's code: in the WebAssembly sandbox when asked, never in this Python."""
     if not include_code:
         return NotebookRun(CODE_NOTEBOOK, "skip", detail="your code runs only with --include-code")
     from . import sandbox
 
-    problem = sandbox.available()
+    problem = sandbox.available(pyodide)
     if problem:
         return NotebookRun(CODE_NOTEBOOK, "fail", detail=f"the WebAssembly sandbox: {problem}")
     log(f"executing {CODE_NOTEBOOK} in the WebAssembly sandbox")
     nb = nbformat.read(work / CODE_NOTEBOOK, as_version=4)
     runnable = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     result = sandbox.run_cells(
-        [nb.cells[i].source for i in runnable], guest_files(work), timeout=seconds, log=log
+        [nb.cells[i].source for i in runnable],
+        guest_files(work),
+        pyodide=pyodide,
+        timeout=seconds,
+        log=log,
     )
     if output is not None:
         for cell_index, outputs in zip(runnable, result.by_cell(len(runnable)), strict=True):
@@ -108,6 +118,7 @@ def execute_folder(
     timeout: float = DEFAULT_CHECK_CELL_TIMEOUT,
     total_timeout: float = DEFAULT_CHECK_TOTAL_TIMEOUT,
     executor: WarmExecutor | None = None,
+    pyodide: Path | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[NotebookRun]:
     """Execute notebooks that sit in `work` (a site's contents), each in a fresh namespace.
@@ -115,6 +126,7 @@ def execute_folder(
     Each cell may take `timeout` seconds and the whole run `total_timeout`;
     past either, the worker is killed and the notebook fails, so a check
     always ends. Notebooks are saved, with outputs, into `output` if given.
+    The user's code runs in the sandbox on `pyodide` (None: the default with pandas).
     """
     startup_file = work / STARTUP_FILE
     startup = startup_file.read_text("utf-8") if startup_file.is_file() else ""
@@ -126,7 +138,9 @@ def execute_folder(
         for name in names:
             left = deadline - time.monotonic()
             if name == CODE_NOTEBOOK:
-                runs.append(_code_notebook(work, include_code, max(1.0, left), output, log))
+                runs.append(
+                    _code_notebook(work, include_code, max(1.0, left), output, pyodide, log)
+                )
                 continue
             if left <= 0:
                 runs.append(NotebookRun(name, "fail", 0.0, "not run: the check ran past its "
@@ -164,6 +178,9 @@ def execute_site(
     """Execute a built site's notebooks on a copy of its contents; the site is not touched."""
     site = site.expanduser().resolve()
     names = site_notebooks(site)
+    own = site / "static" / "pyodide"
+    # the code runs on the Python the visitor's browser runs, when the site ships one with pandas
+    pyodide = own if (own / LOCKFILE).is_file() and Distribution.open(own).has("pandas") else None
     with tempfile.TemporaryDirectory(prefix="minato-check-") as tmp:
         work = Path(tmp) / "files"
         shutil.copytree(site / "files", work)
@@ -174,5 +191,6 @@ def execute_site(
             output=output,
             timeout=timeout,
             total_timeout=total_timeout,
+            pyodide=pyodide,
             log=log,
         )

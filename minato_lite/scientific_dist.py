@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -44,7 +45,7 @@ from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
 
-from .errors import EnvironmentProblem
+from .errors import EnvironmentProblem, UserError
 from .pyodide_dist import (
     KERNEL_PACKAGES,
     LOCKFILE,
@@ -57,6 +58,7 @@ from .pyodide_dist import (
     dependency_closure,
     fetch_core,
     fetch_wheel,
+    resolve_local,
     runtime_file_names,
     staged_distribution,
     write_lockfile,
@@ -258,7 +260,59 @@ def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
     return Distribution.open(out)
 
 
+def scientific_cache_path() -> Path:
+    """Where the user cache keeps the stand-in: the folder name carries the recipe."""
+    return cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
+
+
 def scientific_default(*, log: Log = _quiet) -> Distribution:
     """The stand-in in the user cache, built on first use."""
-    target = cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
-    return cached_distribution(target, lambda out: build_scientific(out, log=log))
+    return cached_distribution(scientific_cache_path(), lambda out: build_scientific(out, log=log))
+
+
+#: where a Pyodide with pandas is named for this machine, in the order they are tried:
+#: a full official release, then the stand-in the bootstrap builds
+PANDAS_ENV = ("MINATO_PYODIDE_FULL", "MINATO_PYODIDE_SCIENTIFIC")
+#: a command that really makes the default exist (`assemble --scientific` without -o)
+FILL_CACHE_HINT = (
+    "run 'minato-lite pyodide assemble --scientific' (it fills the cache) or pass --pyodide "
+    "with a Pyodide release that has pandas"
+)
+
+
+class NotBuiltYet(UserError):
+    """The default Pyodide with pandas is not in the cache yet and may not be built now."""
+
+
+def default_with_pandas(*, build: bool = True, log: Log = _quiet) -> Distribution:
+    """The one answer to "which Pyodide with pandas, when none was given?".
+
+    The environment first (`MINATO_PYODIDE_FULL`, then `MINATO_PYODIDE_SCIENTIFIC`,
+    which the bootstrap exports), then the stand-in in the user cache, built there
+    on first use when `build` allows (else `NotBuiltYet`). `run`, `check
+    --include-code`, the API's `execute` and the tests all ask this.
+    """
+    for variable in PANDAS_ENV:
+        value = os.environ.get(variable)
+        if not value:
+            continue
+        try:
+            dist = resolve_local(value, log=log)
+        except UserError as exc:
+            raise UserError(f"{variable}: {exc}") from None
+        if not dist.has("pandas"):
+            raise UserError(f"{variable}={value}: this Pyodide has no pandas")
+        return dist
+    target = scientific_cache_path()
+    if (target / LOCKFILE).is_file():
+        return Distribution.open(target)
+    if not build:
+        raise NotBuiltYet(f"no Pyodide with pandas in {target.parent} yet: {FILL_CACHE_HINT}")
+    log(f"building the Pyodide {STANDIN_VERSION} scientific stand-in into the cache (once)")
+    try:
+        return scientific_default(log=log)
+    except EnvironmentProblem as exc:
+        raise EnvironmentProblem(
+            f"cannot build the default Pyodide with pandas ({exc}); on a machine that reaches "
+            f"the package registries, {FILL_CACHE_HINT}"
+        ) from None

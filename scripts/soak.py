@@ -87,12 +87,9 @@ def distribution(choice: str) -> tuple[str, Path]:
     if choice == "core":
         return "core", Path(os.environ.get("MINATO_PYODIDE_DIST", ROOT / ".cache/pyodide-dist"))
     if choice == "scientific":
-        given = os.environ.get("MINATO_PYODIDE_SCIENTIFIC")
-        if given:
-            return "scientific", Path(given)
-        from minato_lite.scientific_dist import scientific_default
+        from minato_lite.scientific_dist import default_with_pandas
 
-        return "scientific", scientific_default().path
+        return "scientific", default_with_pandas().path
     return "scientific", Path(choice)
 
 

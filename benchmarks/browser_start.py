@@ -15,7 +15,6 @@ scientific stand-in in the cache. Needs Chromium (MINATO_CHROMIUM).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -29,12 +28,12 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import browser_benchmark_args  # noqa: E402
 from minato_lite import build_site  # noqa: E402
-from minato_lite.app_cache import prepare_lite_dir, run_jupyter_lite_build  # noqa: E402
 from minato_lite.build import prepare  # noqa: E402
-from minato_lite.pyodide_dist import resolve_local  # noqa: E402
-from minato_lite.server import make_server  # noqa: E402
-from minato_lite.site import copy_distribution  # noqa: E402
+from minato_lite.pyodide.distribution import PyodideDistribution  # noqa: E402
+from minato_lite.serve.static import make_server  # noqa: E402
+from minato_lite.site.app_cache import prepare_lite_dir, run_jupyter_lite_build  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support import lab  # noqa: E402
 
@@ -43,14 +42,6 @@ BASELINE_FIRST_CELL = "import pandas as pd\n\ndf = pd.read_csv('data/sales.csv')
 PROMPTS_JS = """() => [...document.querySelectorAll(
   '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
   .map(e => e.innerText)"""
-
-
-def distribution(given: str | None) -> Path:
-    if given:
-        return resolve_local(given).path
-    from minato_lite.scientific_dist import default_with_pandas
-
-    return default_with_pandas().path
 
 
 def baseline_site(work: Path, dist: Path) -> Path:
@@ -65,7 +56,7 @@ def baseline_site(work: Path, dist: Path) -> Path:
     nbformat.write(notebook, notebook_path)
     (lite / "files" / "minato" / "startup.py").unlink()
     prepare_lite_dir(lite, log=lambda _m: None)
-    copy_distribution(resolve_local(dist), lite / "static" / "pyodide")
+    PyodideDistribution.local(dist).place(lite / "static" / "pyodide")
     out = work / "private" / "baseline"
     out.parent.mkdir()
     run_jupyter_lite_build(lite, out, log=lambda _m: None)
@@ -108,12 +99,7 @@ def visit(browser, url: str, timeout_s: float = 240) -> tuple[float, float, int]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--pyodide", help="distribution folder or release tarball")
-    args = parser.parse_args()
-    dist = distribution(args.pyodide)
-    print(f"Pyodide distribution: {dist}")
+    args, dist = browser_benchmark_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="minato-browser-bench-") as tmp:
         work = Path(tmp)
         # not pre-rendered: this measures the kernel (benchmarks/first_insight.py the rest)

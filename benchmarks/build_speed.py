@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from minato_lite.build import prepare
-from minato_lite.pyodide_dist import cache_root
+from minato_lite.cache import cache_root
 
 CLI = [sys.executable, "-m", "minato_lite"]
 
@@ -58,7 +58,7 @@ def warm_executor_builds(csv: Path, out: Path, env: dict, runs: int) -> tuple[fl
     """Median seconds of in-process builds with a warm executor, and without pre-rendering."""
     os.environ["MINATO_LITE_CACHE"] = env["MINATO_LITE_CACHE"]
     from minato_lite import build_site
-    from minato_lite.executor import WarmExecutor
+    from minato_lite.execute.executor import WarmExecutor
 
     with WarmExecutor() as executor:
         build_site([csv], out / "warmup", executor=executor)

@@ -16,7 +16,6 @@ the bytes the stored outputs add.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -28,9 +27,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.browser_start import distribution  # noqa: E402
+from benchmarks.common import browser_benchmark_args  # noqa: E402
 from minato_lite import build_site  # noqa: E402
-from minato_lite.server import make_server  # noqa: E402
+from minato_lite.serve.static import make_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support import lab  # noqa: E402
 
@@ -69,12 +68,7 @@ def notebook_bytes(site: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--pyodide", help="distribution folder or release tarball")
-    args = parser.parse_args()
-    dist = distribution(args.pyodide)
-    print(f"Pyodide distribution: {dist}")
+    args, dist = browser_benchmark_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="minato-insight-bench-") as tmp:
         work = Path(tmp)
         build_seconds(work / "warmup", dist, prerender=False)  # the app cache is warm after this

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from minato_lite.build import ANALYSIS_TYPES, prepare
-from minato_lite.datasets import load_inputs
+from minato_lite.inputs.readers import load_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [ROOT / "examples/sales.csv", *sorted((ROOT / "examples/data").iterdir())]

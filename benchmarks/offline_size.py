@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from minato_lite import build_site
-from minato_lite.pyodide_dist import assemble, resolve_local
+from minato_lite.pyodide.assemble import assemble
+from minato_lite.pyodide.distribution import PyodideDistribution
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = ["pytz", "attrs", "python-dateutil", "certifi", "idna", "charset-normalizer"]
@@ -37,13 +38,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="minato-offline-") as tmp:
         work = Path(tmp)
         if args.pyodide:
-            dist = resolve_local(args.pyodide).path
+            dist = PyodideDistribution.local(args.pyodide).folder
         else:
             extras = list(EXTRAS)
             try:
-                dist = assemble(work / "dist", extra_packages=extras).path
+                dist = assemble(work / "dist", extra_packages=extras).folder
             except Exception:
-                dist = assemble(work / "dist2", extra_packages=["pytz", "attrs"]).path
+                dist = assemble(work / "dist2", extra_packages=["pytz", "attrs"]).folder
         inputs = [ROOT / "examples/sales.csv"]
         code = [ROOT / "examples/analysis.py"]
         build_site(inputs, work / "whole", code=code, pyodide=dist)

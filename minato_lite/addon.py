@@ -14,6 +14,7 @@ tasks with their inputs and outputs, so unchanged inputs are not redone.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -55,8 +56,8 @@ class MinatoAddon(BaseAddon):
         cached = getattr(self, "_prepared_site", None)
         if cached is None:
             from .build import prepare
-            from .executor import WarmExecutor
-            from .prerender import prerender
+            from .execute.executor import WarmExecutor
+            from .execute.prerender import prerender
 
             if not isinstance(section.get("prerender", True), bool):
                 raise UserError(f"{CONFIG_FILE}: '{SECTION}.prerender' must be true or false")
@@ -69,7 +70,10 @@ class MinatoAddon(BaseAddon):
                     title=section.get("title"),
                 )
                 if warm is not None:
-                    cached, _reports = prerender(cached, warm, log=self.log.info)
+                    docs, files, _reports = prerender(
+                        cached.notebooks, cached.files, warm, log=self.log.info
+                    )
+                    cached = replace(cached, notebooks=docs, files=files)
             finally:
                 if warm is not None:
                     warm.close()
@@ -97,7 +101,7 @@ class MinatoAddon(BaseAddon):
             targets=[files_dir / rel for rel in sorted(prepared.files.files)],
             actions=[(prepared.files.write, [files_dir])],
         )
-        from .app_cache import widget_wheels
+        from .site.app_cache import widget_wheels
 
         wheels_dir = Path(manager.output_dir) / "pypi"
         for wheel in widget_wheels(log=self.log.info):
@@ -122,8 +126,8 @@ class MinatoAddon(BaseAddon):
             uptodate=[doit.tools.config_changed({"digest": digest})],
             actions=[(self.patch_config, [config, digest])],
         )
-        from .app_cache import add_page_scripts
-        from .kernel_patch import patch_kernel_bundle
+        from .site.app_cache import add_page_scripts
+        from .site.kernel_patch import patch_kernel_bundle
 
         yield self.task(
             name="page-scripts",
@@ -139,18 +143,18 @@ class MinatoAddon(BaseAddon):
     def patch_config(self, config_path: Path, digest: str) -> None:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
-        from .pyodide_dist import Distribution
-        from .site import CDN_PYODIDE_URL, PyodideChoice, kernel_settings, storage_names
+        from .pyodide.distribution import SITE_FOLDER, PyodideDistribution
+        from .site.settings import kernel_settings, storage_names
 
         config = json.loads(config_path.read_text(encoding="utf-8"))
         data = config.setdefault(JUPYTER_CONFIG_DATA, {})
         plugin = data.setdefault("litePluginSettings", {}).setdefault(PYODIDE_KERNEL_PLUGIN_ID, {})
-        local = Path(self.manager.output_dir) / "static" / "pyodide"
+        local = Path(self.manager.output_dir) / SITE_FOLDER
         if (local / "pyodide-lock.json").is_file():
-            choice = PyodideChoice(url=plugin["pyodideUrl"], local=Distribution.open(local))
+            pyodide = PyodideDistribution.open(local)
         else:
-            choice = PyodideChoice(url=plugin.get("pyodideUrl", CDN_PYODIDE_URL))
-        settings = kernel_settings(choice)
+            pyodide = PyodideDistribution.resolve(plugin.get("pyodideUrl"))
+        settings = kernel_settings(pyodide)
         settings.pop("pyodideUrl")  # where Pyodide lives is the pyodide addon's business
         plugin.update(settings)
         data.update(storage_names(digest[:16]))

@@ -23,7 +23,7 @@ from typing import Any
 
 from .build import ANALYSIS_TYPES, build_site
 from .errors import MinatoError, UserError, one_line
-from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
+from .execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .markup import html_text
 
 ENTRY_KEYS = {"name", "inputs", "code", "analysis", "title"}

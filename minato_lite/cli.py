@@ -43,7 +43,8 @@ def _progress(quiet: bool):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site, parse_size
+    from .build import build_site
+    from .inputs.limits import parse_size
 
     log = _progress(args.quiet)
     start = time.perf_counter()
@@ -69,7 +70,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import serve
+    from .serve.static import serve
 
     serve(
         args.site,
@@ -128,9 +129,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_api(args: argparse.Namespace) -> int:
-    from .api import Settings, create_app, parse_duration
-    from .build import parse_size
-    from .server import BackgroundServer
+    from .inputs.limits import parse_size
+    from .serve.api import Settings, create_app, parse_duration
+    from .serve.static import BackgroundServer
 
     try:
         ttl = parse_duration(args.ttl) if args.ttl else None
@@ -159,7 +160,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checks import verify_site
+    from .site.verify import verify_site
 
     problems = verify_site(args.site)
     for problem in problems:
@@ -168,7 +169,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"OK   {args.site}: complete and consistent")
     if not args.execute:
         return 1 if problems else 0
-    from .execute import execute_site
+    from .execute.check import execute_site
 
     runs = execute_site(
         args.site,
@@ -190,7 +191,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .build import parse_size, read_code
+    from .inputs.code import read_code
+    from .inputs.limits import parse_size
     from .sandbox import run_code
 
     code = read_code(args.code_file)[0].text
@@ -207,16 +209,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     for line in result.text():
         print(line)
-    status = "ok" if result.ok else f"failed: {result.error.get('ename')}"
+    status = "ok" if result.ok else f"failed: {(result.error or {}).get('ename')}"
     print(f"[{status} in {result.seconds:.1f}s]", file=sys.stderr)
     return 0
 
 
 def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
-    from .pyodide_dist import assemble, assembled_default
+    from .pyodide.assemble import assemble, assembled_default
 
     if args.scientific:
-        from .scientific_dist import STANDIN_VERSION, build_scientific, scientific_default
+        from .pyodide.scientific import STANDIN_VERSION, build_scientific, scientific_default
 
         if args.package or args.sourcemaps:
             raise UserError("--scientific takes no --package or --sourcemaps")
@@ -228,12 +230,12 @@ def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
             "not an official release",
             file=sys.stderr,
         )
-        print(dist.path)
+        print(dist.folder)
         return 0
     if args.out is None:
         if args.package or args.sourcemaps:
             raise UserError("--package and --sourcemaps need -o DIR (the cached one is fixed)")
-        print(assembled_default(log=_progress(args.quiet)).path)
+        print(assembled_default(log=_progress(args.quiet)).folder)
         return 0
     dist = assemble(
         args.out,
@@ -241,7 +243,7 @@ def cmd_pyodide_assemble(args: argparse.Namespace) -> int:
         sourcemaps=args.sourcemaps,
         log=_progress(args.quiet),
     )
-    print(dist.path)
+    print(dist.folder)
     return 0
 
 
@@ -256,7 +258,7 @@ def seconds(text: str) -> float:
 
 
 def add_prerender_options(parser: argparse.ArgumentParser) -> None:
-    from .executor import DEFAULT_CELL_TIMEOUT
+    from .execute.executor import DEFAULT_CELL_TIMEOUT
 
     parser.add_argument(
         "--no-prerender",
@@ -273,8 +275,8 @@ def add_prerender_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from .build import ANALYSIS_TYPES
-    from .execute import DEFAULT_CHECK_CELL_TIMEOUT, DEFAULT_CHECK_TOTAL_TIMEOUT
+    from .execute.check import DEFAULT_CHECK_CELL_TIMEOUT, DEFAULT_CHECK_TOTAL_TIMEOUT
+    from .notebooks.builders import ANALYSIS_TYPES
 
     parser = OneLineParser(prog=PROG, description="Data + code -> a JupyterLite site.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")

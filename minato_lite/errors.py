@@ -26,6 +26,6 @@ class EnvironmentProblem(MinatoError):
     exit_code = 1
 
 
-def one_line(message: str) -> str:
+def one_line(message: object) -> str:
     """Collapse a message to one line so hostile input cannot forge output lines."""
     return " ".join(str(message).split())

@@ -2,7 +2,7 @@
 # Install everything minato-lite's demo and tests need, idempotently:
 # a virtualenv with the package and test tools, Chromium and npm from apt when
 # missing, an offline Pyodide distribution (core + pure-Python packages), and
-# the scientific stand-in (numpy, pandas, matplotlib; see scientific_dist.py).
+# the scientific stand-in (numpy, pandas, matplotlib; see minato_lite/pyodide/scientific.py).
 # Sourced by demo.sh and test.sh; exports MINATO_PYODIDE_DIST and MINATO_PYODIDE_SCIENTIFIC.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,8 +44,8 @@ if [ ! -f "$MINATO_PYODIDE_DIST/pyodide-lock.json" ]; then
   .venv/bin/minato-lite pyodide assemble -o "$MINATO_PYODIDE_DIST"
 fi
 
-# the folder names the recipe, so a changed recipe (scientific_dist.RECIPE) builds anew
-recipe="$(.venv/bin/python -c 'from minato_lite.scientific_dist import RECIPE; print(RECIPE)')"
+# the folder names the recipe, so a changed recipe (pyodide/scientific.py RECIPE) builds anew
+recipe="$(.venv/bin/python -c 'from minato_lite.pyodide.scientific import RECIPE; print(RECIPE)')"
 export MINATO_PYODIDE_SCIENTIFIC="${MINATO_PYODIDE_SCIENTIFIC:-$ROOT/.cache/pyodide-scientific-r$recipe}"
 if [ ! -f "$MINATO_PYODIDE_SCIENTIFIC/pyodide-lock.json" ]; then
   say "building the scientific Pyodide stand-in in $MINATO_PYODIDE_SCIENTIFIC"

@@ -11,8 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cdn_reachable() {
   .venv/bin/python - <<'EOF'
 import urllib.request
-from minato_lite.site import CDN_PYODIDE_URL
-urllib.request.urlopen(urllib.request.Request(CDN_PYODIDE_URL, method="HEAD"), timeout=5)
+from minato_lite.pyodide.distribution import CDN_URL
+urllib.request.urlopen(urllib.request.Request(CDN_URL, method="HEAD"), timeout=5)
 EOF
 }
 

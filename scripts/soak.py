@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from minato_lite import build_site  # noqa: E402
-from minato_lite.server import make_server  # noqa: E402
+from minato_lite.serve.static import make_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support import lab  # noqa: E402
 
@@ -87,9 +87,9 @@ def distribution(choice: str) -> tuple[str, Path]:
     if choice == "core":
         return "core", Path(os.environ.get("MINATO_PYODIDE_DIST", ROOT / ".cache/pyodide-dist"))
     if choice == "scientific":
-        from minato_lite.scientific_dist import default_with_pandas
+        from minato_lite.pyodide.defaults import default_with_pandas
 
-        return "scientific", default_with_pandas().path
+        return "scientific", default_with_pandas().folder
     return "scientific", Path(choice)
 
 

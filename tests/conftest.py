@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite.server import make_server
+from minato_lite.serve.static import make_server
 from tests.support.proxy import RecordingProxy
 
 CHROMIUM = os.environ.get("MINATO_CHROMIUM", "/usr/bin/chromium")
@@ -46,10 +46,10 @@ def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if given:
         return Path(given)
     from minato_lite.errors import MinatoError
-    from minato_lite.pyodide_dist import assemble
+    from minato_lite.pyodide.assemble import assemble
 
     try:
-        return assemble(tmp_path_factory.mktemp("pyodide") / "dist").path
+        return assemble(tmp_path_factory.mktemp("pyodide") / "dist").folder
     except MinatoError as exc:
         pytest.skip(
             f"cannot assemble a Pyodide distribution ({exc}); install npm and reach the "
@@ -58,20 +58,34 @@ def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def core_sales_site(assembled_pyodide: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sales demo, pre-rendered, self-hosting the core Pyodide (no pandas in the browser).
+
+    Built once for the browser tests that read what the page shows before or
+    without pandas (stored outputs, the kernel status box): they only read it.
+    """
+    from minato_lite import build_site
+    from minato_lite.resources import REPO_DIR
+
+    site = tmp_path_factory.mktemp("core-sales") / "site"
+    return build_site([REPO_DIR / "examples/sales.csv"], site, pyodide=assembled_pyodide).out
+
+
+@pytest.fixture(scope="session")
 def pandas_pyodide() -> Path:
     """A distribution with pandas and matplotlib, for the pandas-in-the-browser tests.
 
-    The product's own default (`scientific_dist.default_with_pandas`): a full
+    The product's own default (`pyodide.defaults.default_with_pandas`): a full
     official release when MINATO_PYODIDE_FULL names one, else the stand-in the
     bootstrap builds and names in MINATO_PYODIDE_SCIENTIFIC, else the stand-in
     in the user cache, built there if need be. In CI a missing distribution
     fails the run: pandas in the browser is tested on every CI run.
     """
     from minato_lite.errors import MinatoError
-    from minato_lite.scientific_dist import default_with_pandas
+    from minato_lite.pyodide.defaults import default_with_pandas
 
     try:
-        return default_with_pandas().path
+        return default_with_pandas().folder
     except MinatoError as exc:
         reason = (
             f"needs pandas in the browser and no Pyodide with pandas could be had ({exc}); "

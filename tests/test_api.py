@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from minato_lite.api import Settings, create_app, prefers_html, sweep
 from minato_lite.resources import REPO_DIR
-from minato_lite.server import BackgroundServer, make_server
+from minato_lite.serve.api import Settings, create_app, prefers_html, sweep
+from minato_lite.serve.static import BackgroundServer, make_server
 from tests.support import lab
 
 ROWS = [{"region": "North", "units": 3}, {"region": "South", "units": 5}]

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite import app_cache, build_site
+from minato_lite import build_site
 from minato_lite.build import prepare
-from minato_lite.contents_index import write_contents_index
-from minato_lite.pyodide_dist import cache_root
+from minato_lite.cache import cache_root
 from minato_lite.resources import REPO_DIR, resource_dir
+from minato_lite.site import app_cache
+from minato_lite.site.contents_index import write_contents_index
 
 SALES = REPO_DIR / "examples" / "sales.csv"
 
@@ -107,7 +108,7 @@ def test_contents_index_matches_what_jupyter_lite_build_writes(tmp_path):
 
 
 def test_page_scripts_load_first_in_the_lab_page_once_however_often_added(tmp_path):
-    from minato_lite.app_cache import PAGE_SCRIPTS, add_page_scripts
+    from minato_lite.site.app_cache import PAGE_SCRIPTS, add_page_scripts
 
     (tmp_path / "lab").mkdir()
     page = tmp_path / "lab" / "index.html"

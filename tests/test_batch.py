@@ -9,7 +9,8 @@ import pytest
 
 from minato_lite.resources import REPO_DIR
 from tests.support import lab
-from tests.test_cli import assert_one_line_error, run_cli
+from tests.support.cli import run_cli
+from tests.test_cli import assert_one_line_error
 
 SALES = REPO_DIR / "examples" / "sales.csv"
 

@@ -14,7 +14,7 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.resources import REPO_DIR
-from minato_lite.server import make_server
+from minato_lite.serve.static import make_server
 from tests.support import lab
 
 pytestmark = pytest.mark.browser

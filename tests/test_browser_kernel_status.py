@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite import build_site
-from minato_lite.resources import REPO_DIR
 from tests.support import lab
 
 pytestmark = pytest.mark.browser
@@ -18,11 +16,9 @@ BUSY_12_S = "import time\nt = time.time()\nwhile time.time() - t < 12:\n    pass
 
 
 def test_the_page_says_python_is_starting_then_ready_and_hints_a_restart_for_a_stuck_cell(
-    assembled_pyodide, tmp_path: Path, serve_site, page_for
+    core_sales_site: Path, serve_site, page_for
 ):
-    site = tmp_path / "site"
-    build_site([REPO_DIR / "examples/sales.csv"], site, pyodide=assembled_pyodide)
-    server = serve_site(site)
+    server = serve_site(core_sales_site)
     page, watch = page_for(server.url)
     page.goto(f"{server.url}lab/index.html?path=analysis.ipynb&minato-stuck-after=4")
     progress = page.wait_for_selector(f'{STATUS}[data-kind="progress"]', timeout=60_000)

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite import build_site
-from minato_lite.resources import REPO_DIR
 from tests.support import lab
 
 pytestmark = pytest.mark.browser
@@ -18,11 +16,9 @@ FIRST_TABLE = f"{lab.NOTEBOOK} .jp-OutputArea-output table"
 
 
 def test_charts_and_tables_show_before_the_kernel_is_ready_and_the_kernel_then_runs_cells(
-    assembled_pyodide, tmp_path: Path, serve_site, page_for
+    core_sales_site: Path, serve_site, page_for
 ):
-    site = tmp_path / "site"
-    build_site([REPO_DIR / "examples/sales.csv"], site, pyodide=assembled_pyodide)
-    server = serve_site(site)
+    server = serve_site(core_sales_site)
     page, watch = page_for(server.url)
     page.goto(server.url + "index.html")
     chart = page.wait_for_selector(FIRST_CHART, timeout=60_000)

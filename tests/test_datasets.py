@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from minato_lite.datasets import load_inputs
 from minato_lite.errors import UserError
-from minato_lite.naming import slugify, unique_names
+from minato_lite.inputs.naming import slugify, unique_names
+from minato_lite.inputs.readers import load_inputs
 
 
 def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:

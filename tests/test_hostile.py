@@ -11,9 +11,10 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.build import prepare
-from minato_lite.execute import execute_folder
+from minato_lite.execute.check import execute_folder
 from minato_lite.resources import REPO_DIR
-from tests.test_cli import assert_one_line_error, run_cli
+from tests.support.cli import run_cli
+from tests.test_cli import assert_one_line_error
 from tests.test_notebooks_execute import CELL_TIMEOUT
 
 CORPUS = Path(__file__).parent / "hostile"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from minato_lite.errors import EnvironmentProblem
-from minato_lite.kernel_patch import BUNDLE_DIR, MARKER, REPLACEMENTS, patch_kernel_bundle
+from minato_lite.site.kernel_patch import BUNDLE_DIR, MARKER, REPLACEMENTS, patch_kernel_bundle
 
 #: the extension as installed in this environment (what `jupyter lite build` copies)
 INSTALLED = Path(sys.prefix) / "share/jupyter/labextensions" / BUNDLE_DIR.split("/", 1)[1]

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from minato_lite.build import prepare
-from minato_lite.execute import execute_folder
-from minato_lite.executor import WarmExecutor
+from minato_lite.execute.check import execute_folder
+from minato_lite.execute.executor import WarmExecutor
 from minato_lite.resources import REPO_DIR, resource_dir
 
 SAMPLES = [REPO_DIR / "examples" / "sales.csv", *sorted((REPO_DIR / "examples/data").iterdir())]
@@ -134,7 +134,7 @@ TEMPLATES = sorted(p.stem for p in resource_dir("notebooks").glob("*.ipynb"))
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_templates_run_as_they_are_on_the_sample_data(template, tmp_path, warm):
-    from minato_lite.execute import execute_folder as run
+    from minato_lite.execute.check import execute_folder as run
 
     folder = resource_dir("notebooks")
     runs = run(folder, [f"{template}.ipynb"], output=tmp_path, timeout=CELL_TIMEOUT, executor=warm)

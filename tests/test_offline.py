@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from minato_lite import build_site
-from minato_lite.errors import UserError
-from minato_lite.offline import code_imports, plan
-from minato_lite.pyodide_dist import Distribution, assemble, fetch_core
+from minato_lite.errors import MinatoError, UserError
+from minato_lite.pyodide.assemble import assemble, fetch_core
+from minato_lite.pyodide.distribution import PyodideDistribution as Distribution
+from minato_lite.pyodide.offline import code_imports, plan
 from minato_lite.resources import REPO_DIR
 from tests.support import lab
-from tests.test_cli import run_cli
+from tests.support.cli import run_cli
+from tests.support.needs import unavailable
 
 SALES = REPO_DIR / "examples" / "sales.csv"
 
@@ -24,17 +26,19 @@ def full_lockfile() -> Distribution:
     """The npm core's lockfile lists every Pyodide package (the wheels are not needed here)."""
     try:
         return Distribution.open(fetch_core())
-    except Exception as exc:
-        pytest.skip(f"needs the npm package pyodide (npm and the npm registry): {exc}")
+    except MinatoError as exc:
+        unavailable(f"needs the npm package pyodide (npm and the npm registry): {exc}")
 
 
 @pytest.fixture(scope="session")
 def dist_with_pytz(tmp_path_factory) -> Path:
     """An assembled distribution with one pure-Python package the kernel does not need."""
     try:
-        return assemble(tmp_path_factory.mktemp("pytz") / "dist", extra_packages=["pytz"]).path
-    except Exception as exc:
-        pytest.skip(f"cannot assemble (needs npm and PyPI): {exc}")
+        dist = assemble(tmp_path_factory.mktemp("pytz") / "dist", extra_packages=["pytz"])
+    except MinatoError as exc:
+        unavailable(f"cannot assemble (needs npm and PyPI): {exc}")
+    assert dist.folder is not None
+    return dist.folder
 
 
 def test_imports_are_parsed_not_run():

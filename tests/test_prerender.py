@@ -18,17 +18,16 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.build import prepare
-from minato_lite.executor import WarmExecutor
-from minato_lite.notebooks import NotebookFile, code, document, markdown
-from minato_lite.prerender import (
+from minato_lite.execute.executor import WarmExecutor
+from minato_lite.execute.prerender import (
     LIVE_ONLY_NOTE,
     prerender,
     prerender_notebook,
     provenance,
 )
+from minato_lite.notebooks.builders import NotebookFile, code, document, markdown
 from minato_lite.resources import REPO_DIR
-from minato_lite.site import STARTUP_FILE
-from tests.test_cli import run_cli
+from tests.support.cli import run_cli
 
 SALES = REPO_DIR / "examples/sales.csv"
 SENSORS = REPO_DIR / "examples/data/sensor_events.csv"
@@ -54,7 +53,6 @@ def run_doc(prepared, doc: NotebookFile, warm: WarmExecutor, tmp_path: Path, tim
         doc,
         tmp_path,
         warm,
-        startup=prepared.files.files[STARTUP_FILE].decode(),
         cell_timeout=timeout,
         versions=provenance(),
     )

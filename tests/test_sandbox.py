@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from minato_lite.errors import UserError
+from minato_lite.pyodide.distribution import PyodideDistribution
 from minato_lite.sandbox import Limits, SandboxResult, make_job
-from minato_lite.sandbox.deno import PyodideSource, command, environment
+from minato_lite.sandbox.deno import command, environment
+from tests.support.cli import run_cli as cli
 from tests.support.sandbox import our_deno_processes, sandbox_pyodide, stream_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +35,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "minato_lite", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
+    return cli("run", *args, env=env)
 
 
 def images(result: SandboxResult) -> list[bytes]:
@@ -85,14 +79,14 @@ def test_job_splits_cells_and_carries_the_site_layout(tmp_path: Path) -> None:
 
 def test_deno_gets_no_permission_but_reading_pyodide_and_its_job(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    local = PyodideSource(index=f"{dist}/", module=(dist / "pyodide.mjs").as_uri(), folder=dist)
+    local = PyodideDistribution(folder=dist)
     args = command("deno", local, tmp_path / "job")
     allows = [a for a in args if a.startswith("--allow")]
     assert allows == [f"--allow-read={tmp_path / 'job'},{dist}"]
     assert "--no-prompt" in args and "--deny-import" in args
     assert not any(a in args for a in ("-A", "--allow-all"))
-    remote = PyodideSource.url("https://cdn.example.org/pyodide/v0.27.7/full/pyodide.mjs")
-    assert remote.index == "https://cdn.example.org/pyodide/v0.27.7/full/"
+    remote = PyodideDistribution.remote("https://cdn.example.org/pyodide/v0.27.7/full/pyodide.mjs")
+    assert remote.index_url == "https://cdn.example.org/pyodide/v0.27.7/full/"
     args = command("deno", remote, tmp_path / "job")
     assert [a for a in args if a.startswith("--allow")] == [
         f"--allow-read={tmp_path / 'job'}",

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from minato_lite import build_site
-from minato_lite import scientific_dist as sci
-from minato_lite.errors import EnvironmentProblem, UserError
-from minato_lite.pyodide_dist import LOCKFILE, Distribution, fetch_core, fetch_wheel, verify
+from minato_lite.errors import EnvironmentProblem, MinatoError, UserError
+from minato_lite.pyodide import scientific as sci
+from minato_lite.pyodide.assemble import fetch_core, fetch_wheel
+from minato_lite.pyodide.distribution import PyodideDistribution as Distribution
+from minato_lite.pyodide.lockfile import LOCKFILE, verify
 from minato_lite.resources import REPO_DIR
-from tests.test_cli import run_cli
+from tests.support.cli import run_cli
+from tests.support.needs import unavailable
 
 SALES = REPO_DIR / "examples" / "sales.csv"
 
@@ -22,8 +25,8 @@ SALES = REPO_DIR / "examples" / "sales.csv"
 def official_lock() -> dict:
     try:
         core = fetch_core(sci.STANDIN_VERSION)
-    except Exception as exc:
-        pytest.skip(f"needs the npm package pyodide@{sci.STANDIN_VERSION} (npm registry): {exc}")
+    except MinatoError as exc:
+        unavailable(f"needs the npm package pyodide@{sci.STANDIN_VERSION} (npm registry): {exc}")
     return json.loads((core / LOCKFILE).read_text("utf-8"))
 
 
@@ -31,8 +34,8 @@ def official_lock() -> dict:
 def micropip_wheel() -> Path:
     try:
         return fetch_wheel("micropip", "0.11.1")
-    except Exception as exc:
-        pytest.skip(f"needs micropip 0.11.1 from PyPI: {exc}")
+    except MinatoError as exc:
+        unavailable(f"needs micropip 0.11.1 from PyPI: {exc}")
 
 
 def test_the_stand_in_is_the_official_0277_runtime_with_the_kernels_packages(
@@ -41,7 +44,7 @@ def test_the_stand_in_is_the_official_0277_runtime_with_the_kernels_packages(
     dist = Distribution.open(pandas_pyodide)
     if dist.lock["info"]["version"] != sci.STANDIN_VERSION:
         pytest.skip("MINATO_PYODIDE_FULL names an official release, not the stand-in")
-    assert verify(dist.path) == []
+    assert verify(dist.folder) == []
     assert dist.lock["info"] == official_lock["info"]
     official = official_lock["packages"]
     for name in ("numpy", "pandas", "matplotlib", "pyarrow", "scipy"):
@@ -50,8 +53,8 @@ def test_the_stand_in_is_the_official_0277_runtime_with_the_kernels_packages(
     assert packages["micropip"]["version"] == "0.11.1"
     assert packages["ipython"]["version"].startswith("9.")
     assert "sqlite3" in packages["ipython"]["depends"], "0.27 ships sqlite3 on its own"
-    assert (dist.path / "pyodide.asm.js").is_file()
-    assert "stand-in" in (dist.path / sci.NOTE_FILE).read_text("utf-8")
+    assert (dist.folder / "pyodide.asm.js").is_file()
+    assert "stand-in" in (dist.folder / sci.NOTE_FILE).read_text("utf-8")
 
 
 def test_micropip_is_patched_for_the_027_install_api_and_its_record_matches(
@@ -128,7 +131,7 @@ def test_offline_pruning_keeps_the_runtime_files_the_distribution_has(pandas_pyo
     shipped = tmp_path / "site" / "static" / "pyodide"
     for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide.mjs"):
         assert (shipped / name).is_file(), name
-    asm = sorted(p.name for p in dist.path.glob("pyodide.asm.*js"))
+    asm = sorted(p.name for p in dist.folder.glob("pyodide.asm.*js"))
     assert asm and all((shipped / name).is_file() for name in asm), asm
     lock = json.loads((shipped / LOCKFILE).read_text("utf-8"))
     assert {"pandas", "matplotlib", "micropip"} <= set(lock["packages"])

@@ -10,18 +10,28 @@ code. Results are nbformat outputs.
     result = sandbox.run_code("df.describe()", ["sales.csv"])     # cold: boots a worker
     with sandbox.SandboxPool() as pool:                            # warm: pre-booted workers
         result = pool.run("df.describe()", ["sales.csv"])
+
+Owns: Deno and every permission a worker gets (`deno`), a job as data
+(`job`), one worker process and its limits (`process`), the warm pool
+(`pool`), results (`result`), matplotlib's font cache between boots
+(`fontcache`), and what runs inside Deno (`guest/`: `worker.mjs` and
+`pyodide_shell.py`, which runs inside Pyodide only).
+
+May import: `site` (a job's files are a site's data and runtime), `inputs`,
+`pyodide` and the base modules. Never `build`, `execute` or anything above
+them (import-linter checks it): the sandbox is below every caller.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
-from ..datasets import Input
 from ..errors import MinatoError
-from ..pyodide_dist import Log, _quiet
-from ..site import SiteFiles
-from .deno import find_deno, resolve_pyodide
+from ..inputs.readers import Input
+from ..log import Log, quiet
+from ..pyodide.defaults import NotBuiltYet
+from ..site.contents import SiteFiles
+from .deno import PyodideSpec, deno_or_fail, find_deno, resolve_pyodide
 from .job import Job, guest_files, make_job
 from .pool import POOL_PRELOAD, SandboxPool
 from .process import WorkerProcess
@@ -56,14 +66,12 @@ def cold_preload(code: str) -> tuple[str, ...]:
     return COLD_PRELOAD
 
 
-def available(pyodide: str | Path | None = None) -> str | None:
+def available(pyodide: PyodideSpec = None) -> str | None:
     """None when the sandbox can run here, else one line saying what to provide.
 
     Never builds or downloads anything: without `pyodide`, a default that is not
     in the cache yet counts as available, since the first run builds it.
     """
-    from ..scientific_dist import NotBuiltYet
-
     if find_deno() is None:
         return "deno not installed: pip install deno (or set MINATO_DENO to a deno binary)"
     try:
@@ -80,11 +88,11 @@ def run_code(
     data: Input | Iterable[Input] | None = None,
     *,
     files: SiteFiles | None = None,
-    pyodide: str | Path | None = None,
+    pyodide: PyodideSpec = None,
     timeout: float = DEFAULT_TIMEOUT,
     memory: int = DEFAULT_MEMORY,
     max_output: int = DEFAULT_MAX_OUTPUT,
-    log: Log = _quiet,
+    log: Log = quiet,
 ) -> SandboxResult:
     """Run `code` once on a freshly booted worker (cold; use SandboxPool for many jobs).
 
@@ -100,25 +108,22 @@ def run_cells(
     cells: list[str],
     files: SiteFiles,
     *,
-    pyodide: str | Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    memory: int = DEFAULT_MEMORY,
-    max_output: int = DEFAULT_MAX_OUTPUT,
-    log: Log = _quiet,
+    pyodide: PyodideSpec = None,
+    limits: Limits | None = None,
+    log: Log = quiet,
 ) -> SandboxResult:
     """Run a notebook's code cells as they are (no `# %%` splitting) on a site's files."""
-    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
-    return run_job(Job(cells=list(cells), files=files), limits, pyodide=pyodide, log=log)
+    return run_job(
+        Job(cells=list(cells), files=files), limits or Limits(), pyodide=pyodide, log=log
+    )
 
 
-def run_job(job: Job, limits: Limits, *, pyodide: str | Path | None, log: Log) -> SandboxResult:
+def run_job(job: Job, limits: Limits, *, pyodide: PyodideSpec, log: Log) -> SandboxResult:
     """One job on a freshly booted worker, killed afterwards."""
-    from .deno import deno_or_fail
-
     code = "\n".join(job.cells)
     deno = deno_or_fail()
-    source = resolve_pyodide(pyodide, log=log)
-    worker = WorkerProcess(deno, source, preload=cold_preload(code))
+    dist = resolve_pyodide(pyodide, log=log)
+    worker = WorkerProcess(deno, dist, preload=cold_preload(code))
     try:
         worker.wait_ready()
         log(f"sandbox booted in {worker.boot_seconds:.1f}s")

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..errors import UserError
-from ..pyodide_dist import Distribution, Log, _quiet, resolve_local
+from ..log import Log, quiet
+from ..pyodide.defaults import default_with_pandas
+from ..pyodide.distribution import PyodideDistribution
 from .result import SandboxError
 
 DENO_ENV = "MINATO_DENO"
 WORKER = Path(__file__).resolve().parent / "guest" / "worker.mjs"
-EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
-ENTRY_MODULE = "pyodide.mjs"
+#: the Python side of the guest, run inside Pyodide (never in host Python)
+PYODIDE_SHELL = Path(__file__).resolve().parent / "guest" / "pyodide_shell.py"
 
 
 def find_deno() -> str | None:
@@ -46,64 +46,41 @@ def deno_or_fail() -> str:
     return deno
 
 
-@dataclass(frozen=True)
-class PyodideSource:
-    """A Pyodide for the sandbox: a local folder, or a URL (then its host is reachable)."""
-
-    index: str
-    module: str
-    folder: Path | None = None
-    host: str | None = None
-    #: sha256 of the distribution's matplotlib wheel: the key of its font cache
-    matplotlib_sha256: str | None = None
-
-    @classmethod
-    def local(cls, dist: Distribution) -> PyodideSource:
-        if not dist.has("pandas"):
-            raise UserError(
-                f"{dist.path}: this Pyodide has no pandas; the sandbox needs one with pandas "
-                "(omit --pyodide to use the scientific stand-in, or give a full release)"
-            )
-        folder = dist.path.resolve()
-        if "," in str(folder):
-            raise UserError(f"{folder}: Deno cannot be given a path with a comma; move it")
-        matplotlib = dist.lock.get("packages", {}).get("matplotlib") or {}
-        return cls(
-            index=f"{folder}/",
-            module=(folder / ENTRY_MODULE).as_uri(),
-            folder=folder,
-            matplotlib_sha256=matplotlib.get("sha256"),
-        )
-
-    @classmethod
-    def url(cls, url: str) -> PyodideSource:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"{url!r} is not an http(s) URL of a Pyodide distribution")
-        base = url.split("?", 1)[0].split("#", 1)[0]
-        if base.endswith(ENTRY_MODULE):
-            base = base[: -len(ENTRY_MODULE)]
-        base = base if base.endswith("/") else base + "/"
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(index=base, module=base + ENTRY_MODULE, host=f"{parts.hostname}:{port}")
+#: what the sandbox takes as its Pyodide: a distribution, a folder, an archive, a URL, or None
+PyodideSpec = PyodideDistribution | str | Path | None
 
 
 def resolve_pyodide(
-    pyodide: str | Path | None, *, build: bool = True, log: Log = _quiet
-) -> PyodideSource:
-    """`--pyodide` as given (folder, release archive or URL); None: the default with pandas."""
-    if pyodide is None:
-        from ..scientific_dist import default_with_pandas
+    pyodide: PyodideSpec, *, build: bool = True, log: Log = quiet
+) -> PyodideDistribution:
+    """`--pyodide` as given (folder, release archive or URL); None: the default with pandas.
 
-        return PyodideSource.local(default_with_pandas(build=build, log=log))
-    if isinstance(pyodide, str) and pyodide.startswith(("http://", "https://")):
-        return PyodideSource.url(pyodide)
-    return PyodideSource.local(resolve_local(pyodide, log=log))
+    A local distribution must have pandas (the runtime's `df` needs it) and a path
+    Deno's permission list can hold.
+    """
+    if isinstance(pyodide, PyodideDistribution):
+        dist = pyodide
+    elif pyodide is None:
+        dist = default_with_pandas(build=build, log=log)
+    elif isinstance(pyodide, str) and pyodide.startswith(("http://", "https://")):
+        return PyodideDistribution.remote(pyodide)
+    else:
+        dist = PyodideDistribution.local(pyodide, log=log)
+    if not dist.is_local:
+        return dist
+    if not dist.has_pandas:
+        raise UserError(
+            f"{dist.where}: this Pyodide has no pandas; the sandbox needs one with pandas "
+            "(omit --pyodide to use the default, or give a full release)"
+        )
+    if "," in dist.where:
+        raise UserError(f"{dist.where}: Deno cannot be given a path with a comma; move it")
+    return dist
 
 
-def command(deno: str, source: PyodideSource, folder: Path) -> list[str]:
+def command(deno: str, pyodide: PyodideDistribution, folder: Path) -> list[str]:
     """`deno run` for one worker: read the distribution and `folder`, nothing more."""
-    readable = [str(folder)] + ([str(source.folder)] if source.folder else [])
+    readable = [str(folder)] + ([str(pyodide.folder)] if pyodide.folder else [])
     args = [
         deno,
         "run",
@@ -115,8 +92,8 @@ def command(deno: str, source: PyodideSource, folder: Path) -> list[str]:
         "--unstable-detect-cjs",
         f"--allow-read={','.join(readable)}",
     ]
-    if source.host:
-        args += [f"--allow-net={source.host}", f"--allow-import={source.host}"]
+    if pyodide.host:
+        args += [f"--allow-net={pyodide.host}", f"--allow-import={pyodide.host}"]
     else:
         args += ["--deny-import"]
     return [*args, str(WORKER)]

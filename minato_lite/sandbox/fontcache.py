@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..pyodide_dist import cache_root
+from ..cache import cache_root
 
 MAX_BYTES = 4 * 1024 * 1024
 

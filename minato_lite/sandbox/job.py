@@ -1,9 +1,9 @@
 """A job as data: the code's cells and the site files the in-kernel runtime reads.
 
-The data goes through the same path as a site build (`datasets.load_inputs` ->
-`build.site_contents`), so `minato`, `df`, `frames` and `data` behave in the
-sandbox exactly as in the browser. Nothing here runs the code: it is split into
-cells (as `code.ipynb` does) and travels to the guest as JSON.
+The data goes through the same path as a site build (`inputs.readers.load_inputs`
+-> `site.contents.site_contents`), so `minato`, `df`, `frames` and `data` behave
+in the sandbox exactly as in the browser. Nothing here runs the code: it is split
+into cells (as `code.ipynb` does) and travels to the guest as JSON.
 """
 
 from __future__ import annotations
@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from ..build import DEFAULT_MAX_BYTES, check_size, site_contents
-from ..datasets import SUPPORTED, Input, load_inputs
+import pandas as pd
+
 from ..errors import UserError
-from ..notebooks import split_cells
-from ..site import RUNTIME_PREFIXES, SiteFiles
+from ..inputs.code import split_cells
+from ..inputs.limits import DEFAULT_MAX_BYTES, check_data_size
+from ..inputs.readers import SUPPORTED, Input, load_inputs
+from ..site.contents import DATA_PREFIX, STARTUP_FILE, STARTUP_PATH, SiteFiles, site_contents
 
 TITLE = "Sandbox"
 
@@ -31,20 +34,26 @@ class Job:
     @property
     def packages(self) -> list[str]:
         """Pyodide packages the job needs whatever the code imports: the runtime's pandas."""
-        has_data = any(k.startswith("data/") and k.endswith(".csv") for k in self.files.files)
+        has_data = any(k.startswith(DATA_PREFIX) and k.endswith(".csv") for k in self.files.files)
         return ["pandas"] if has_data else []
+
+    @property
+    def startup(self) -> str | None:
+        """The kernel startup as the guest sees it, when the files carry one."""
+        return STARTUP_PATH if STARTUP_FILE in self.files.files else None
 
 
 def _expand(data: Input | Iterable[Input] | None) -> list[Input]:
     """Inputs as `load_inputs` takes them; a folder stands for its data files."""
     if data is None:
         return []
-    if isinstance(data, (str, Path, Mapping)) or (
+    items: list[Input]
+    if isinstance(data, (str, Path, Mapping, pd.DataFrame)) or (
         isinstance(data, list) and data and all(isinstance(row, Mapping) for row in data)
     ):
         items = [data]  # one input (a list of records is one dataset, as in load_inputs)
     else:
-        items = list(data)
+        items = list(cast(Iterable[Input], data))
     out: list[Input] = []
     for item in items:
         if isinstance(item, (str, Path)) and Path(item).is_dir():
@@ -66,8 +75,8 @@ def guest_files(
     inputs = _expand(data)
     datasets = load_inputs(inputs) if inputs else []
     site = site_contents(datasets, [], TITLE)
-    check_size(site, max_bytes, sampled=False)
-    return SiteFiles({k: v for k, v in site.files.items() if k.startswith(RUNTIME_PREFIXES)})
+    check_data_size(site.data_bytes(), max_bytes, sampled=False)
+    return site.runtime_part()
 
 
 def make_job(

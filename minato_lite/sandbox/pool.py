@@ -13,13 +13,13 @@ import queue
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
-from ..datasets import Input
 from ..errors import MinatoError
-from ..pyodide_dist import Log, _quiet
-from ..site import SiteFiles
-from .deno import PyodideSource, deno_or_fail, resolve_pyodide
+from ..inputs.readers import Input
+from ..log import Log, quiet
+from ..pyodide.distribution import PyodideDistribution
+from ..site.contents import SiteFiles
+from .deno import PyodideSpec, deno_or_fail, resolve_pyodide
 from .job import make_job
 from .process import BOOT_TIMEOUT, WorkerProcess
 from .result import Limits, SandboxError, SandboxResult
@@ -32,13 +32,13 @@ class SandboxPool:
 
     def __init__(
         self,
-        pyodide: str | Path | None = None,
+        pyodide: PyodideSpec = None,
         *,
         workers: int = 2,
         spares: int = 2,
         preload: Iterable[str] = POOL_PRELOAD,
         limits: Limits | None = None,
-        log: Log = _quiet,
+        log: Log = quiet,
     ) -> None:
         if workers < 1 or spares < 1:
             raise ValueError("a pool needs at least one worker and one spare")
@@ -48,7 +48,7 @@ class SandboxPool:
         self.preload = tuple(preload)
         self.limits = limits or Limits()
         self.log = log
-        self._source: PyodideSource | None = None
+        self._source: PyodideDistribution | None = None
         self._deno = ""
         self._ready: queue.Queue[WorkerProcess | BaseException] = queue.Queue()
         self._lock = threading.Lock()

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import one_line
-from .deno import EXECUTOR, PyodideSource, command, environment
+from ..pyodide.distribution import PyodideDistribution
+from ..site.contents import DRIVE
+from .deno import PYODIDE_SHELL, command, environment
 from .fontcache import FontCache
 from .job import Job
 from .result import MIB, Limits, SandboxError, SandboxResult
@@ -123,7 +125,7 @@ class WorkerProcess:
     def __init__(
         self,
         deno: str,
-        source: PyodideSource,
+        pyodide: PyodideDistribution,
         *,
         preload: tuple[str, ...],
         root: Path | None = None,
@@ -133,9 +135,10 @@ class WorkerProcess:
         self.started = time.perf_counter()
         self.boot_seconds: float | None = None
         self.peak_rss = 0
-        self._fonts = FontCache.for_wheel(source.matplotlib_sha256)
+        matplotlib = pyodide.entry("matplotlib") or {}
+        self._fonts = FontCache.for_wheel(matplotlib.get("sha256"))
         self._proc = subprocess.Popen(
-            command(deno, source, self.folder),
+            command(deno, pyodide, self.folder),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -149,10 +152,10 @@ class WorkerProcess:
         self._stderr.start()
         self._send(
             {
-                "module": source.module,
-                "index": source.index,
+                "module": pyodide.module_url,
+                "index": pyodide.index_url,
                 "preload": list(preload),
-                "executor": EXECUTOR.read_text(encoding="utf-8"),
+                "executor": PYODIDE_SHELL.read_text(encoding="utf-8"),
                 "mplbackend": "module://minato_inline",
                 "fontlist": self._fonts.read() if "matplotlib" in preload else None,
             }
@@ -227,6 +230,9 @@ class WorkerProcess:
                 "cells": job.cells,
                 "packages": job.packages,
                 "max_output": limits.max_output,
+                # where the browser kernel sees the site's files, and the startup it runs
+                "drive": DRIVE,
+                "startup": job.startup,
             }
         )
         self._close_stdin()  # nothing more will come: code that reads stdin sees its end
@@ -241,10 +247,10 @@ class WorkerProcess:
         finally:
             self.kill()
         seconds = time.perf_counter() - started
-        info = {"seconds": seconds, "peak_rss": self.peak_rss}
         if isinstance(message, dict):
-            return _from_guest(message, limits, info)
-        return SandboxResult.failed(*_host_stop(message, limits, self._stderr), **info)
+            return _from_guest(message, seconds=seconds, peak_rss=self.peak_rss)
+        ename, evalue = _host_stop(message, limits, self._stderr)
+        return SandboxResult.failed(ename, evalue, seconds=seconds, peak_rss=self.peak_rss)
 
     def kill(self) -> None:
         """Stop the worker (its whole process group) and remove its folder."""
@@ -281,13 +287,14 @@ def _host_stop(why: str, limits: Limits, stderr: _Tail) -> tuple[str, str]:
     )
 
 
-def _from_guest(message: dict[str, Any], limits: Limits, info: dict[str, Any]) -> SandboxResult:
+def _from_guest(message: dict[str, Any], *, seconds: float, peak_rss: int) -> SandboxResult:
     """A result message, checked: only well-formed output dicts pass."""
     if "fatal" in message:
         return SandboxResult.failed(
             "SandboxCrashed",
             f"the Python interpreter failed: {one_line(str(message['fatal']))[:500]}",
-            **info,
+            seconds=seconds,
+            peak_rss=peak_rss,
         )
     raw = message.get("outputs") or []
     cells = message.get("cells") or []
@@ -300,4 +307,6 @@ def _from_guest(message: dict[str, Any], limits: Limits, info: dict[str, Any]) -
     error = message.get("error")
     if not isinstance(error, dict):
         error = None
-    return SandboxResult(outputs=outputs, error=error, cells=cell_numbers, **info)
+    return SandboxResult(
+        outputs=outputs, error=error, cells=cell_numbers, seconds=seconds, peak_rss=peak_rss
+    )

@@ -87,9 +87,17 @@ class SandboxResult:
         return self.error is None
 
     @classmethod
-    def failed(cls, ename: str, evalue: str, outputs=(), **kwargs: Any) -> SandboxResult:
+    def failed(
+        cls,
+        ename: str,
+        evalue: str,
+        outputs: tuple[dict[str, Any], ...] = (),
+        *,
+        seconds: float,
+        peak_rss: int = 0,
+    ) -> SandboxResult:
         error = error_output(ename, evalue)
-        return cls(outputs=[*outputs, error], error=error, **kwargs)
+        return cls(outputs=[*outputs, error], error=error, seconds=seconds, peak_rss=peak_rss)
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document: `{"ok", "outputs", "error", "seconds"}`."""

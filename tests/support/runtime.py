@@ -10,8 +10,8 @@ from types import ModuleType
 
 import pandas as pd
 
+from minato_lite.inputs.encoding import MANIFEST_FORMAT, encode_frame
 from minato_lite.resources import runtime_dir
-from minato_lite.storage import MANIFEST_FORMAT, encode_frame
 
 
 def write_data(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:

@@ -9,34 +9,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+from tests.support.needs import unavailable
 
 
 def sandbox_pyodide() -> Path:
     """Deno present and the product's default Pyodide with pandas (built if need be)."""
     from minato_lite.errors import MinatoError
+    from minato_lite.pyodide.defaults import default_with_pandas
     from minato_lite.sandbox import available
     from minato_lite.sandbox.deno import find_deno
-    from minato_lite.scientific_dist import default_with_pandas
 
     if find_deno() is None:
-        _unavailable("needs deno: pip install deno (the minato-lite dependency) or set MINATO_DENO")
+        unavailable("needs deno: pip install deno (the minato-lite dependency) or set MINATO_DENO")
     try:
-        path = default_with_pandas().path
+        path = default_with_pandas().folder
     except MinatoError as exc:
-        _unavailable(
+        unavailable(
             f"needs a Pyodide with pandas and none could be had ({exc}); reach PyPI and the "
             "npm registry, or set MINATO_PYODIDE_SCIENTIFIC to one"
         )
     reason = available(path)
     if reason:
-        _unavailable(reason)
+        unavailable(reason)
     return path
 
 

@@ -138,7 +138,7 @@ def records(name: str | None = None, limit: int | None = None) -> list[dict[str,
     entry = info(name)
     columns = entry["columns"]
     keys = _unique_keys([c["name"] for c in columns])
-    out = []
+    out: list[dict[str, Any]] = []
     with open(DATA_DIR / entry["file"], encoding="utf-8", newline="") as handle:
         rows = csv.reader(handle)
         next(rows, None)  # header: names come from the schema, which keeps duplicates apart

@@ -104,7 +104,7 @@ async function boot(config) {
 
 async function runJob(sandbox, job) {
   const { py, runJob } = sandbox;
-  copyTree(py, job.files, "/drive");
+  copyTree(py, job.files, job.drive);
   const quiet = { messageCallback: () => {}, errorCallback: () => {} };
   if (job.packages.length) await py.loadPackage(job.packages, quiet);
   for (const cell of job.cells) {
@@ -118,7 +118,9 @@ async function runJob(sandbox, job) {
   }
   lowLevel.limit = job.max_output;
   lowLevel.collecting = true;
-  const reply = await runJob(stringify({ cells: job.cells, max_output: job.max_output }));
+  const reply = await runJob(
+    stringify({ cells: job.cells, max_output: job.max_output, drive: job.drive, startup: job.startup }),
+  );
   lowLevel.collecting = false;
   const result = parse(reply);
   for (const [name, text] of lowLevel.items) result.outputs.push({ output_type: "stream", name, text });

@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import zipfile
@@ -45,22 +44,17 @@ from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
 
-from .errors import EnvironmentProblem, UserError
-from .pyodide_dist import (
+from ..cache import cache_root
+from ..errors import EnvironmentProblem
+from ..log import Log, quiet
+from .assemble import cached_distribution, fetch_core, fetch_wheel, staged_distribution
+from .distribution import PyodideDistribution
+from .lockfile import (
     KERNEL_PACKAGES,
     LOCKFILE,
-    Distribution,
-    Log,
-    _quiet,
-    cache_root,
-    cached_distribution,
     canonical_name,
     dependency_closure,
-    fetch_core,
-    fetch_wheel,
-    resolve_local,
     runtime_file_names,
-    staged_distribution,
     write_lockfile,
 )
 
@@ -231,7 +225,7 @@ def _note(packages: dict[str, dict]) -> str:
         f"pure-Python packages are those of Pyodide {PYODIDE_VERSION}, from PyPI, with "
         "micropip patched for the 0.27 runtime. Python 3.12, pandas 2.2, matplotlib 3.8, "
         "numpy 2.0: use it to test that notebooks run with pandas in a browser, not for "
-        "pandas-3 or Python 3.13+ behaviour. See minato_lite/scientific_dist.py.",
+        "pandas-3 or Python 3.13+ behaviour. See minato_lite/pyodide/scientific.py.",
         "",
         "| package | version |",
         "|---|---|",
@@ -240,7 +234,7 @@ def _note(packages: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
+def build_scientific(out: Path, *, log: Log = quiet) -> PyodideDistribution:
     """Build the stand-in at `out` (a new or empty folder), atomically."""
     runtime = fetch_core(STANDIN_VERSION, log=log)
     official_lock = json.loads((runtime / LOCKFILE).read_text("utf-8"))
@@ -257,7 +251,7 @@ def build_scientific(out: Path, *, log: Log = _quiet) -> Distribution:
         write_lockfile(staging, official_lock["info"], packages)
         (staging / NOTE_FILE).write_text(_note(packages), encoding="utf-8")
     log(f"built the Pyodide {STANDIN_VERSION} scientific stand-in ({len(packages)} packages)")
-    return Distribution.open(out)
+    return PyodideDistribution.open(out)
 
 
 def scientific_cache_path() -> Path:
@@ -265,54 +259,6 @@ def scientific_cache_path() -> Path:
     return cache_root() / "scientific" / f"pyodide-{STANDIN_VERSION}-r{RECIPE}"
 
 
-def scientific_default(*, log: Log = _quiet) -> Distribution:
+def scientific_default(*, log: Log = quiet) -> PyodideDistribution:
     """The stand-in in the user cache, built on first use."""
     return cached_distribution(scientific_cache_path(), lambda out: build_scientific(out, log=log))
-
-
-#: where a Pyodide with pandas is named for this machine, in the order they are tried:
-#: a full official release, then the stand-in the bootstrap builds
-PANDAS_ENV = ("MINATO_PYODIDE_FULL", "MINATO_PYODIDE_SCIENTIFIC")
-#: a command that really makes the default exist (`assemble --scientific` without -o)
-FILL_CACHE_HINT = (
-    "run 'minato-lite pyodide assemble --scientific' (it fills the cache) or pass --pyodide "
-    "with a Pyodide release that has pandas"
-)
-
-
-class NotBuiltYet(UserError):
-    """The default Pyodide with pandas is not in the cache yet and may not be built now."""
-
-
-def default_with_pandas(*, build: bool = True, log: Log = _quiet) -> Distribution:
-    """The one answer to "which Pyodide with pandas, when none was given?".
-
-    The environment first (`MINATO_PYODIDE_FULL`, then `MINATO_PYODIDE_SCIENTIFIC`,
-    which the bootstrap exports), then the stand-in in the user cache, built there
-    on first use when `build` allows (else `NotBuiltYet`). `run`, `check
-    --include-code`, the API's `execute` and the tests all ask this.
-    """
-    for variable in PANDAS_ENV:
-        value = os.environ.get(variable)
-        if not value:
-            continue
-        try:
-            dist = resolve_local(value, log=log)
-        except UserError as exc:
-            raise UserError(f"{variable}: {exc}") from None
-        if not dist.has("pandas"):
-            raise UserError(f"{variable}={value}: this Pyodide has no pandas")
-        return dist
-    target = scientific_cache_path()
-    if (target / LOCKFILE).is_file():
-        return Distribution.open(target)
-    if not build:
-        raise NotBuiltYet(f"no Pyodide with pandas in {target.parent} yet: {FILL_CACHE_HINT}")
-    log(f"building the Pyodide {STANDIN_VERSION} scientific stand-in into the cache (once)")
-    try:
-        return scientific_default(log=log)
-    except EnvironmentProblem as exc:
-        raise EnvironmentProblem(
-            f"cannot build the default Pyodide with pandas ({exc}); on a machine that reaches "
-            f"the package registries, {FILL_CACHE_HINT}"
-        ) from None

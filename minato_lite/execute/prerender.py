@@ -19,16 +19,16 @@ import copy
 import json
 import platform
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import nbformat
 
-from .executor import DEFAULT_CELL_TIMEOUT, JobResult, WarmExecutor
-from .notebooks import (
+from ..inputs.code import join_cells
+from ..log import Log, quiet
+from ..notebooks.builders import (
     ANALYSIS_NOTEBOOK,
     CODE_NOTEBOOK,
     EXPLORER_NOTEBOOK,
@@ -36,15 +36,14 @@ from .notebooks import (
     SANDBOX_RUN_NOTE,
     NotebookFile,
 )
-from .site import RUNTIME_PREFIXES, STARTUP_FILE, SiteFiles
-from .templates import BROWSER_ONLY
-
-if TYPE_CHECKING:
-    from .build import Prepared
-    from .sandbox import SandboxResult
+from ..notebooks.templates import BROWSER_ONLY
+from ..sandbox.result import SandboxResult
+from ..site.contents import STARTUP_FILE, SiteFiles, with_notebooks
+from .executor import DEFAULT_CELL_TIMEOUT, JobResult, WarmExecutor
+from .outputs import code_cells, from_job, from_sandbox, store_outputs
 
 #: runs the user's code (cells joined on `# %%`) on a site's data and runtime, in WebAssembly
-CodeRunner = Callable[[str, SiteFiles], "SandboxResult"]
+CodeRunner = Callable[[str, SiteFiles], SandboxResult]
 
 #: notebooks pre-rendered on the host: ours only, never the user's code
 HOST_NOTEBOOKS = (ANALYSIS_NOTEBOOK, EXPLORER_NOTEBOOK)
@@ -105,23 +104,11 @@ def _placeholder() -> dict:
     )
 
 
-def store_outputs(
-    nb: nbformat.NotebookNode, runnable: list[int], job: JobResult
-) -> nbformat.NotebookNode:
-    """Put job cell i's outputs into `nb.cells[runnable[i]]`, numbered as they ran; in place."""
-    for job_index, cell_index in enumerate(runnable):
-        result = job.cells[job_index]
-        cell = nb.cells[cell_index]
-        cell.outputs = [nbformat.from_dict(o) for o in result.outputs]
-        cell.execution_count = job_index + 1 if result.status in ("ok", "error") else None
-    return nb
-
-
 def apply_outputs(
     doc: NotebookFile, runnable: list[int], job: JobResult, versions: dict[str, str]
 ) -> nbformat.NotebookNode:
     """A copy of `doc` holding the job's outputs; `runnable[i]` is the cell job cell i came from."""
-    nb = store_outputs(copy.deepcopy(doc.notebook), runnable, job)
+    nb = store_outputs(copy.deepcopy(doc.notebook), runnable, *from_job(job))
     for cell in nb.cells:
         if cell.cell_type == "code" and BROWSER_ONLY in cell.metadata.get("tags", []):
             cell.outputs = [_placeholder()]
@@ -142,19 +129,14 @@ def prerender_notebook(
     folder: Path,
     executor: WarmExecutor,
     *,
-    startup: str,
     cell_timeout: float,
     versions: dict[str, str],
 ) -> tuple[NotebookFile, PrerenderReport]:
-    runnable = [
-        i
-        for i, cell in enumerate(doc.notebook.cells)
-        if cell.cell_type == "code" and BROWSER_ONLY not in cell.metadata.get("tags", [])
-    ]
+    runnable = code_cells(doc.notebook, skip_tag=BROWSER_ONLY)
     job = executor.run(
         folder,
-        startup,
         [doc.notebook.cells[i].source for i in runnable],
+        startup=STARTUP_FILE,
         cell_timeout=cell_timeout,
         total_timeout=cell_timeout * TOTAL_FACTOR,
     )
@@ -170,67 +152,50 @@ def prerender_notebook(
 
 
 def prerender(
-    prepared: Prepared,
+    docs: Sequence[NotebookFile],
+    files: SiteFiles,
     executor: WarmExecutor,
     *,
     cell_timeout: float = DEFAULT_CELL_TIMEOUT,
-    log: Callable[[str], None] = lambda _m: None,
-) -> tuple[Prepared, list[PrerenderReport]]:
-    """`prepared` with its analysis and explorer notebooks run and their outputs stored."""
+    log: Log = quiet,
+) -> tuple[list[NotebookFile], SiteFiles, list[PrerenderReport]]:
+    """`docs` with the analysis and explorer notebooks run and their outputs stored."""
     versions = provenance()
-    startup = prepared.files.files[STARTUP_FILE].decode("utf-8")
-    docs = list(prepared.notebooks)
+    docs = list(docs)
     reports = []
     with tempfile.TemporaryDirectory(prefix="minato-prerender-") as tmp:
         folder = Path(tmp)
-        prepared.files.write(folder)
+        files.write(folder)
         for position, doc in enumerate(docs):
             if doc.path not in HOST_NOTEBOOKS:
                 continue
             log(f"pre-rendering {doc.path}")
             docs[position], report = prerender_notebook(
-                doc,
-                folder,
-                executor,
-                startup=startup,
-                cell_timeout=cell_timeout,
-                versions=versions,
+                doc, folder, executor, cell_timeout=cell_timeout, versions=versions
             )
             reports.append(report)
             if report.warning():
                 log(f"warning: {report.warning()}")
-    files = SiteFiles(dict(prepared.files.files))
-    for doc in docs:
-        files.add(doc.path, doc.dumps())
-    return replace(prepared, notebooks=docs, files=files), reports
+    return docs, with_notebooks(files, docs), reports
 
 
 def code_notebook_run(
-    prepared: Prepared, run: CodeRunner, *, log: Callable[[str], None] = lambda _m: None
-) -> tuple[Prepared, SandboxResult | None]:
-    """`prepared` with the user's `code.ipynb` run in the WebAssembly sandbox, outputs stored.
+    docs: Sequence[NotebookFile], files: SiteFiles, run: CodeRunner, *, log: Log = quiet
+) -> tuple[list[NotebookFile], SiteFiles, SandboxResult | None]:
+    """`docs` with the user's `code.ipynb` run in the WebAssembly sandbox, outputs stored.
 
     `run` is the only way the user's code is executed here: it goes to Pyodide in
     Deno (`minato_lite.sandbox`), never to this process or the warm executor.
     """
-    position = next((i for i, d in enumerate(prepared.notebooks) if d.path == CODE_NOTEBOOK), None)
+    docs = list(docs)
+    position = next((i for i, d in enumerate(docs) if d.path == CODE_NOTEBOOK), None)
     if position is None:
-        return prepared, None
-    doc = prepared.notebooks[position]
-    runnable = [i for i, c in enumerate(doc.notebook.cells) if c.cell_type == "code"]
-    sources = [doc.notebook.cells[i].source for i in runnable]
-    files = SiteFiles(
-        {k: v for k, v in prepared.files.files.items() if k.startswith(RUNTIME_PREFIXES)}
-    )
+        return docs, files, None
+    doc = docs[position]
+    runnable = code_cells(doc.notebook)
     log(f"running {CODE_NOTEBOOK} in the WebAssembly sandbox")
-    result = run("\n# %%\n".join(sources), files)
-    reached = len(runnable) if result.ok else max([n for n in result.cells if n] or [1])
-    nb = copy.deepcopy(doc.notebook)
-    for number, (index, outputs) in enumerate(
-        zip(runnable, result.by_cell(len(runnable)), strict=True), start=1
-    ):
-        nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
-        nb.cells[index].execution_count = number if number <= reached else None
+    result = run(join_cells(doc.notebook.cells[i].source for i in runnable), files.runtime_part())
+    nb = store_outputs(copy.deepcopy(doc.notebook), runnable, *from_sandbox(result, len(runnable)))
     intro = nb.cells[0]
     intro.source = intro.source.replace(NOT_RUN_NOTE, SANDBOX_RUN_NOTE)
     nb.metadata["minato"] = {"prerendered": {"sandbox": "pyodide-in-deno"}}
@@ -238,11 +203,8 @@ def code_notebook_run(
     if not result.ok:
         error = result.error or {}
         log(f"warning: your code raised when run in the sandbox: {error.get('ename')}")
-    docs = list(prepared.notebooks)
     docs[position] = NotebookFile(doc.path, nb)
-    files = SiteFiles(dict(prepared.files.files))
-    files.add(doc.path, docs[position].dumps())
-    return replace(prepared, notebooks=docs, files=files), result
+    return docs, with_notebooks(files, docs), result
 
 
 def is_prerendered(notebook_json: str | bytes) -> bool:

@@ -11,6 +11,7 @@ nbformat output dicts, as JSON text.
 import ast
 import base64
 import builtins
+import importlib.abc
 import json
 import linecache
 import os
@@ -18,7 +19,6 @@ import sys
 import traceback
 
 EXECUTOR_FILE = "<minato-sandbox>"
-STARTUP_FILE = "/drive/minato/startup.py"
 INLINE_BACKEND = "minato_inline"
 TEXT_LIMIT = 20_000
 _IMAGE_TYPES = {"image/png", "image/jpeg"}
@@ -126,7 +126,7 @@ class Stream:
         raise OSError("the sandbox's streams have no file descriptor")
 
 
-_current = None  # the running job's Outputs (figures are flushed into it)
+_current: Outputs | None = None  # the running job's Outputs (figures are flushed into it)
 
 
 def _encode(mime, value):
@@ -193,6 +193,8 @@ def _figure_bundle(figure):
 
 def display(*objects, **_ignored):
     """IPython's `display`, for code written for a notebook."""
+    if _current is None:  # outside a job (the startup of a later boot): nothing to show
+        return
     for obj in objects:
         _current.display(mimebundle(obj))
 
@@ -210,7 +212,7 @@ def flush_figures(*_args, **_kwargs):
         plt.close("all")
 
 
-class _InlineBackend:
+class _InlineBackend(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports `minato_inline` (`MPLBACKEND=module://minato_inline`) when matplotlib asks.
 
     Agg canvases, and `plt.show()` flushes figures into the outputs. A real module
@@ -334,19 +336,22 @@ async def _run_source(source, filename, namespace, count):
             value = await value
         if value is not None:
             namespace["_"] = value
-            _current.display(mimebundle(value), count=count)
+            if _current is not None:
+                _current.display(mimebundle(value), count=count)
 
 
 async def run_job(job_json):
-    """Run the startup file, then each cell; stop at the first error."""
+    """Run the startup file the host names (if any), then each cell; stop at the first error."""
     global _current
     job = json.loads(job_json)
     outputs = _current = Outputs(job["max_output"])
     sys.stdout, sys.stderr = Stream(outputs, "stdout"), Stream(outputs, "stderr")
-    os.chdir("/drive")
+    os.chdir(job["drive"])
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
     error = None
-    steps = [(None, STARTUP_FILE, None)]
+    steps: list[tuple[str | None, str, int | None]] = []
+    if job.get("startup"):
+        steps.append((None, job["startup"], None))
     steps += [(cell, f"<cell {n}>", n) for n, cell in enumerate(job["cells"], start=1)]
     for source, filename, count in steps:
         outputs.cell = count

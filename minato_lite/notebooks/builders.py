@@ -16,10 +16,13 @@ from dataclasses import dataclass
 import nbformat
 from nbformat import v4
 
-from .markup import md_code, md_text
-from .profile import DatasetProfile
+from ..inputs.code import CodeSource, split_cells, syntax_problem
+from ..inputs.profile import DatasetProfile
+from ..markup import md_code, md_text
 from .templates import section
 
+#: what `analysis.ipynb` holds: `custom` is the user's code alone
+ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 ANALYSIS_NOTEBOOK = "analysis.ipynb"
 EXPLORER_NOTEBOOK = "explorer.ipynb"
@@ -160,42 +163,6 @@ SANDBOX_RUN_NOTE = (
     "sandbox** (Pyodide inside Deno, with no permissions), never in the server's Python; "
     "its outputs are shown. Run the cells to execute it again in your browser's Python sandbox."
 )
-CELL_MARKER = "# %%"
-
-
-@dataclass(frozen=True)
-class CodeSource:
-    """User or LLM code: `label` says where it came from (a file name or 'code')."""
-
-    label: str
-    text: str
-
-
-def split_cells(text: str) -> list[str]:
-    """Split on `# %%` lines (the percent format); a marker's own comment is kept."""
-    cells: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if line.strip().startswith(CELL_MARKER):
-            cells.append([])
-            rest = line.strip()[len(CELL_MARKER) :].strip()
-            if rest:
-                cells[-1].append(f"# {rest}")
-            continue
-        cells[-1].append(line)
-    return ["\n".join(lines).strip("\n") for lines in cells if "\n".join(lines).strip()]
-
-
-def syntax_problem(text: str) -> str | None:
-    """Why `text` does not parse as Python (it is parsed, never run), or None."""
-    import ast
-
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        return f"line {exc.lineno}: {exc.msg}"
-    except ValueError as exc:  # e.g. null bytes
-        return str(exc)
-    return None
 
 
 def code_notebook(sources: Sequence[CodeSource], dataset_names: Sequence[str]) -> NotebookFile:

@@ -15,7 +15,7 @@ import functools
 import nbformat
 from nbformat import v4
 
-from .resources import resource_dir
+from ..resources import resource_dir
 
 PARAMETERS = "parameters"
 TEMPLATE_ONLY = "template-only"
@@ -35,7 +35,13 @@ def template_parameters(name: str) -> list[str]:
     for cell in load_template(name).cells:
         if PARAMETERS in cell.metadata.get("tags", []):
             tree = ast.parse(cell.source)
-            return [t.id for node in tree.body for t in node.targets]  # type: ignore[attr-defined]
+            return [
+                target.id
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            ]
     return []
 
 

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
-from .errors import UserError
-from .pyodide_dist import sha256_of, verify
-from .site import SITE_MARKER
+from ..errors import UserError
+from ..pyodide.lockfile import sha256_of, verify
+from .writer import SITE_MARKER
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 

@@ -18,18 +18,21 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .errors import UserError, one_line
+from .. import sandbox
+from ..errors import UserError, one_line
+from ..log import Log, quiet
+from ..notebooks.builders import CODE_NOTEBOOK
+from ..pyodide.distribution import SITE_FOLDER, PyodideDistribution
+from ..pyodide.lockfile import LOCKFILE
+from ..site.contents import STARTUP_FILE, SiteFiles
+from ..site.writer import SITE_MARKER
 from .executor import JobResult, WarmExecutor
-from .notebooks import CODE_NOTEBOOK
-from .prerender import store_outputs
-from .pyodide_dist import LOCKFILE, Distribution
-from .site import RUNTIME_PREFIXES, SITE_MARKER, STARTUP_FILE, SiteFiles
+from .outputs import code_cells, from_job, from_sandbox, store_outputs
 
 DEFAULT_CHECK_CELL_TIMEOUT = 120.0
 DEFAULT_CHECK_TOTAL_TIMEOUT = 900.0
@@ -50,46 +53,33 @@ def site_notebooks(site: Path) -> list[str]:
     return list(json.loads(marker.read_text("utf-8"))["notebooks"])
 
 
-def guest_files(work: Path) -> SiteFiles:
-    """The part of a site the sandbox mounts at /drive: its data and the `minato` runtime."""
-    files = SiteFiles()
-    for prefix in RUNTIME_PREFIXES:
-        for path in sorted((work / prefix).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                files.add(path.relative_to(work).as_posix(), path.read_bytes())
-    return files
-
-
 def _code_notebook(
     work: Path,
     include_code: bool,
     seconds: float,
     output: Path | None,
-    pyodide: Path | None,
-    log,
+    pyodide: PyodideDistribution | None,
+    log: Log,
 ) -> NotebookRun:
     """The user's code: in the WebAssembly sandbox when asked, never in this Python."""
     if not include_code:
         return NotebookRun(CODE_NOTEBOOK, "skip", detail="your code runs only with --include-code")
-    from . import sandbox
-
     problem = sandbox.available(pyodide)
     if problem:
         return NotebookRun(CODE_NOTEBOOK, "fail", detail=f"the WebAssembly sandbox: {problem}")
     log(f"executing {CODE_NOTEBOOK} in the WebAssembly sandbox")
     nb = nbformat.read(work / CODE_NOTEBOOK, as_version=4)
-    runnable = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    runnable = code_cells(nb)
     result = sandbox.run_cells(
         [nb.cells[i].source for i in runnable],
-        guest_files(work),
+        SiteFiles.read_runtime_part(work),
         pyodide=pyodide,
-        timeout=seconds,
+        limits=sandbox.Limits(timeout=seconds),
         log=log,
     )
     if output is not None:
-        for cell_index, outputs in zip(runnable, result.by_cell(len(runnable)), strict=True):
-            nb.cells[cell_index].outputs = [nbformat.from_dict(o) for o in outputs]
         output.mkdir(parents=True, exist_ok=True)
+        store_outputs(nb, runnable, *from_sandbox(result, len(runnable)))
         nbformat.write(nb, output / CODE_NOTEBOOK)
     if result.ok:
         return NotebookRun(CODE_NOTEBOOK, "pass", result.seconds)
@@ -118,8 +108,8 @@ def execute_folder(
     timeout: float = DEFAULT_CHECK_CELL_TIMEOUT,
     total_timeout: float = DEFAULT_CHECK_TOTAL_TIMEOUT,
     executor: WarmExecutor | None = None,
-    pyodide: Path | None = None,
-    log: Callable[[str], None] = lambda _m: None,
+    pyodide: PyodideDistribution | None = None,
+    log: Log = quiet,
 ) -> list[NotebookRun]:
     """Execute notebooks that sit in `work` (a site's contents), each in a fresh namespace.
 
@@ -128,8 +118,7 @@ def execute_folder(
     always ends. Notebooks are saved, with outputs, into `output` if given.
     The user's code runs in the sandbox on `pyodide` (None: the default with pandas).
     """
-    startup_file = work / STARTUP_FILE
-    startup = startup_file.read_text("utf-8") if startup_file.is_file() else ""
+    startup = STARTUP_FILE if (work / STARTUP_FILE).is_file() else None
     deadline = time.monotonic() + total_timeout
     runs = []
     with contextlib.ExitStack() as stack:
@@ -148,11 +137,11 @@ def execute_folder(
                 continue
             log(f"executing {name}")
             nb = nbformat.read(work / name, as_version=4)
-            runnable = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+            runnable = code_cells(nb)
             job = executor.run(
                 work,
-                startup,
                 [nb.cells[i].source for i in runnable],
+                startup=startup,
                 cell_timeout=timeout,
                 total_timeout=left,
             )
@@ -162,7 +151,7 @@ def execute_folder(
                 runs.append(NotebookRun(name, "fail", job.seconds, _first_failure(job)))
             if output is not None:
                 output.mkdir(parents=True, exist_ok=True)
-                nbformat.write(store_outputs(nb, runnable, job), output / name)
+                nbformat.write(store_outputs(nb, runnable, *from_job(job)), output / name)
     return runs
 
 
@@ -173,14 +162,16 @@ def execute_site(
     output: Path | None = None,
     timeout: float = DEFAULT_CHECK_CELL_TIMEOUT,
     total_timeout: float = DEFAULT_CHECK_TOTAL_TIMEOUT,
-    log: Callable[[str], None] = lambda _m: None,
+    log: Log = quiet,
 ) -> list[NotebookRun]:
     """Execute a built site's notebooks on a copy of its contents; the site is not touched."""
     site = site.expanduser().resolve()
     names = site_notebooks(site)
-    own = site / "static" / "pyodide"
+    own = site / SITE_FOLDER
     # the code runs on the Python the visitor's browser runs, when the site ships one with pandas
-    pyodide = own if (own / LOCKFILE).is_file() and Distribution.open(own).has("pandas") else None
+    pyodide = PyodideDistribution.open(own) if (own / LOCKFILE).is_file() else None
+    if pyodide is not None and not pyodide.has_pandas:
+        pyodide = None
     with tempfile.TemporaryDirectory(prefix="minato-check-") as tmp:
         work = Path(tmp) / "files"
         shutil.copytree(site / "files", work)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .datasets import Dataset
+from .readers import Dataset
 
 KINDS = ("numeric", "categorical", "datetime", "boolean", "text", "identifier", "empty")
 #: a text column averaging more characters than this per value is free text

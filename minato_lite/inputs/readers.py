@@ -1,4 +1,4 @@
-"""Inputs -> datasets: one reader per format behind one dispatch.
+"""Data inputs -> datasets: one reader per format behind one dispatch.
 
 Everything a user hands in (file paths, DataFrames, lists of records, a dict
 of those) becomes a list of :class:`Dataset` with a safe unique name. Reading
@@ -14,12 +14,12 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .errors import UserError
+from ..errors import UserError
 from .naming import unique_names
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
@@ -157,7 +157,7 @@ def infer_types(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if ptypes.is_object_dtype(series.dtype):  # str-dtype columns hold only strings
             if values.map(lambda v: isinstance(v, bool)).all():  # JSON true/false with nulls
-                frame.isetitem(position, series.astype("boolean"))
+                _set_column(frame, position, series.astype("boolean"))
                 continue
             if not values.map(lambda v: isinstance(v, str)).all():
                 continue
@@ -170,8 +170,16 @@ def infer_types(frame: pd.DataFrame) -> pd.DataFrame:
                 parsed = pd.to_datetime(series, format="ISO8601", utc=True)
             except ValueError:
                 continue
-        frame.isetitem(position, parsed)
+        _set_column(frame, position, parsed)
     return frame
+
+
+def _set_column(frame: pd.DataFrame, position: int, values: pd.Series) -> None:
+    """Replace the column at `position` (by position: names may repeat or be blank).
+
+    pandas-stubs types `isetitem`'s value as a scalar; a Series is what pandas takes.
+    """
+    frame.isetitem(position, cast(Any, values))
 
 
 def _checked(frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -319,7 +327,7 @@ def _from_records(records: list, where: str) -> pd.DataFrame:
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         if ptypes.is_object_dtype(column.dtype) and column.map(_is_container).any():
-            frame.isetitem(position, column.map(_json_text))
+            _set_column(frame, position, column.map(_json_text))
     return infer_types(frame)
 
 

@@ -18,16 +18,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-from .errors import EnvironmentProblem
+from ..cache import cache_lock, cache_root, link_or_copy
+from ..errors import EnvironmentProblem
+from ..log import Log
+from ..pyodide.assemble import fetch_wheel
+from ..resources import resource_dir
 from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
-from .pyodide_dist import cache_lock, cache_root, fetch_wheel, link_or_copy
-from .resources import resource_dir
 
-Log = Callable[[str], None]
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
 #: kernel side matches the jupyterlab_widgets labextension the app is built with
 WIDGET_DISTRIBUTIONS = ("ipywidgets", "comm", "jupyterlab_widgets")

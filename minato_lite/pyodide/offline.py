@@ -17,21 +17,16 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_PYTHON_VERSION
 
-from .errors import UserError
-from .pyodide_dist import (
-    KERNEL_PACKAGES,
-    Distribution,
-    cache_root,
-    canonical_name,
-    dependency_closure,
-    sha256_of,
-)
+from ..cache import cache_root
+from ..errors import UserError
+from .distribution import ExtraWheel, PyodideDistribution, Selection
+from .lockfile import KERNEL_PACKAGES, canonical_name, dependency_closure, sha256_of
 
 #: shipped by the site itself (runtime folder, piplite wheels), not by Pyodide
 SITE_MODULES = frozenset(
@@ -51,7 +46,7 @@ def code_imports(source: str) -> set[str]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return set(_IMPORT_LINE.findall(text))
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
@@ -60,37 +55,18 @@ def code_imports(source: str) -> set[str]:
     return found
 
 
-@dataclass(frozen=True)
-class ExtraWheel:
-    """A pure-Python wheel from PyPI, with the lockfile entry that makes it importable."""
-
-    path: Path
-    entry: dict = field(hash=False, compare=False)
-
-
-@dataclass(frozen=True)
-class PackagePlan:
-    """The lockfile packages to ship and the extra wheels to add."""
-
-    packages: frozenset[str]
-    extra: tuple[ExtraWheel, ...] = ()
-
-    def has(self, name: str) -> bool:
-        return canonical_name(name) in self.packages
-
-
-def import_index(lock_packages: dict) -> dict[str, str]:
+def import_index(lock_packages: Mapping[str, Any]) -> dict[str, str]:
     return {module: name for name, entry in lock_packages.items() for module in entry["imports"]}
 
 
 def plan(
-    dist: Distribution,
+    dist: PyodideDistribution,
     *,
     generated: Iterable[str],
     user_code: Iterable[str],
     packages: Iterable[str] = (),
     extra: Iterable[ExtraWheel] = (),
-) -> PackagePlan:
+) -> Selection:
     """Decide what to ship. User imports that nothing provides are a build error."""
     lock = dist.lock["packages"]
     index = import_index(lock)
@@ -126,7 +102,7 @@ def plan(
         wanted.add(canonical_name(name))
     wanted = {w for w in wanted if w in lock or w in extra_names}
     closure = dependency_closure(lock, [w for w in wanted if w in lock])
-    return PackagePlan(packages=frozenset(closure | extra_names), extra=tuple(extra))
+    return Selection(packages=frozenset(closure | extra_names), extra=tuple(extra))
 
 
 def _wheel_imports(path: Path) -> list[str]:

@@ -28,11 +28,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import EnvironmentProblem
+from ..errors import EnvironmentProblem
 
 Output = dict[str, Any]
 CellStatus = Literal["ok", "error", "timeout", "crashed", "not-run"]
 
+#: what a worker process runs: this module
+WORKER_MODULE = "minato_lite.execute.executor"
 DEFAULT_CELL_TIMEOUT = 30.0
 DEFAULT_MEMORY = 2 * 1024**3
 DEFAULT_JOBS_PER_WORKER = 25
@@ -89,7 +91,7 @@ def _worker_main(conn: Connection, memory: int) -> None:
             return
         if message[0] == "stop":
             return
-        _kind, folder, startup, cells = message
+        _kind, folder, startup, cells = message  # startup: a path relative to folder, or None
 
         def report(index: int, outputs: list[Output], ok: bool) -> None:
             conn.send(("cell", index, outputs, ok))
@@ -119,7 +121,7 @@ def _die_with_parent() -> None:
 class _Worker:
     """One worker process and the parent's end of its socket.
 
-    A plain `python -m minato_lite.executor` child rather than multiprocessing's
+    A plain `python -m minato_lite.execute.executor` child rather than multiprocessing's
     spawn, which re-imports the caller's `__main__` (a script without a main
     guard would build sites recursively).
     """
@@ -127,7 +129,7 @@ class _Worker:
     def __init__(self, memory: int) -> None:
         parent, child = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "minato_lite.executor", str(child.fileno()), str(memory)],
+            [sys.executable, "-m", WORKER_MODULE, str(child.fileno()), str(memory)],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -211,13 +213,16 @@ class WarmExecutor:
     def run(
         self,
         folder: Path,
-        startup: str,
         cells: list[str],
         *,
+        startup: str | None,
         cell_timeout: float = DEFAULT_CELL_TIMEOUT,
         total_timeout: float | None = None,
     ) -> JobResult:
-        """Run `startup` then `cells` in `folder`; every cell is accounted for in the result."""
+        """Run the startup file `startup` (relative to `folder`), then `cells`, in `folder`.
+
+        Every cell is accounted for in the result.
+        """
         if self._closed:
             raise RuntimeError("executor is closed")
         worker = self._idle.get()
@@ -255,7 +260,7 @@ class WarmExecutor:
 def _drive(
     worker: _Worker,
     folder: Path,
-    startup: str,
+    startup: str | None,
     cells: list[str],
     cell_timeout: float,
     total_timeout: float | None,
@@ -287,8 +292,8 @@ def _drive(
             _mark(results, startup_outputs, current + 1, "crashed", why, now - cell_start)
             return JobResult(results, startup_outputs, why, time.monotonic() - start), False
         if message[0] == "done":
-            why = None if startup_ok else "the kernel startup failed"
-            return JobResult(results, startup_outputs, why, time.monotonic() - start), True
+            problem = None if startup_ok else "the kernel startup failed"
+            return JobResult(results, startup_outputs, problem, time.monotonic() - start), True
         if message[0] == "failed":
             why = f"stopped: {message[1]}"
             _mark(results, startup_outputs, current + 1, "crashed", why, now - cell_start)
@@ -319,5 +324,5 @@ def _mark(
     results[index] = CellResult(status, [error], seconds)
 
 
-if __name__ == "__main__":  # the worker: python -m minato_lite.executor FD MEMORY
+if __name__ == "__main__":  # the worker: python -m minato_lite.execute.executor FD MEMORY
     _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))

@@ -41,14 +41,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .build import ANALYSIS_TYPES, build_site
-from .errors import MinatoError, one_line
-from .executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
-from .markup import html_text
-from .server import static_app
-from .site import SITE_MARKER
+from ..build import ANALYSIS_TYPES, build_site
+from ..errors import MinatoError, one_line
+from ..execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
+from ..markup import html_text
+from ..site.writer import SITE_MARKER
+from .static import static_app
 
 ID_BYTES = 16  # 128 bits
 DEFAULT_MAX_BODY = 50 * 1024 * 1024
@@ -122,7 +122,7 @@ class BodyLimit:
             more = message.get("more_body", False)
         body, replayed = b"".join(chunks), False
 
-        async def replay() -> dict:
+        async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
@@ -204,7 +204,7 @@ def create_app(settings: Settings) -> FastAPI:
     pools: list = []  # the WebAssembly sandbox's warm pool, started by the first "execute"
 
     def code_runner():
-        from .sandbox import SandboxPool, available
+        from ..sandbox import SandboxPool, available
 
         with executor_lock:
             if not pools:

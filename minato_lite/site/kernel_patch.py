@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import EnvironmentProblem
+from ..errors import EnvironmentProblem
 
 BUNDLE_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 #: (what coincident 1.2.3 minifies to in jupyterlite-pyodide-kernel 0.8.6, the fix)

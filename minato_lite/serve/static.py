@@ -33,8 +33,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import UserError
-from .site import SITE_MARKER
+from ..errors import UserError
+from ..site.writer import SITE_MARKER
 
 TYPES = {
     ".wasm": "application/wasm",

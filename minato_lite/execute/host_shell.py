@@ -1,6 +1,6 @@
 """An IPython shell without a kernel that records what cells show as nbformat outputs.
 
-It runs inside the warm executor's worker process (`executor.py`) and only
+It runs inside the warm executor's worker process (`execute/executor.py`) and only
 ever runs our own generated notebooks; user code never reaches it. Outputs are
 collected the way a Jupyter kernel would publish them (streams, display data,
 execute results, errors, `clear_output`), in the order they happened, so a
@@ -155,12 +155,12 @@ def make_shell() -> CapturingShell:
     # every template calls tight_layout(); a "tight" bounding box would render each chart twice
     config.InlineBackend.print_figure_kwargs = {"bbox_inches": None}
     shell = CapturingShell.instance(config=config)
-    sys.stdout = _Stream("stdout")  # type: ignore[assignment]
-    sys.stderr = _Stream("stderr")  # type: ignore[assignment]
+    sys.stdout = _Stream("stdout")
+    sys.stderr = _Stream("stderr")
     shell.enable_matplotlib("inline")
     import matplotlib
 
-    _RC_AT_START.update(matplotlib.rcParams.copy())
+    _RC_AT_START.update(dict(matplotlib.rcParams))
     return shell
 
 
@@ -173,7 +173,8 @@ def _forget_site_modules(folder: Path) -> None:
             del sys.modules[name]
 
 
-_RC_AT_START: dict[str, Any] = {}
+#: matplotlib's settings as the worker started (keys typed Any: rcParams types them as literals)
+_RC_AT_START: dict[Any, Any] = {}
 
 
 def _reset_plotting() -> None:
@@ -207,8 +208,10 @@ def scrub(outputs: list[Output], folder: Path, drive: str = "/drive") -> list[Ou
     return outputs
 
 
-def run_job(shell: CapturingShell, folder: Path, startup: str, cells: list[str], report) -> None:
-    """Run `startup` then `cells` in `folder` with a fresh namespace; report each cell.
+def run_job(
+    shell: CapturingShell, folder: Path, startup: str | None, cells: list[str], report
+) -> None:
+    """Run the startup file `startup` (relative to `folder`), then `cells`, in a fresh namespace.
 
     `report(index, outputs, ok)` is called after every cell. The startup's own
     output (if any) is reported as index -1 so a broken startup is visible.
@@ -220,20 +223,23 @@ def run_job(shell: CapturingShell, folder: Path, startup: str, cells: list[str],
     filters = warnings.filters[:]
     os.chdir(folder)
     try:
-        startup_file = folder / "minato" / "startup.py"
-        shell.user_ns["__file__"] = str(startup_file)
-        SINK.start(None)
-        result = shell.run_cell(startup, store_history=False, silent=True)
-        shell.user_ns.pop("__file__", None)
-        report(-1, scrub(SINK.outputs, folder), result.success)
-        if not result.success:
-            return  # no cell can work without the data it was promised
+        if startup is not None:
+            startup_file = folder / startup
+            shell.user_ns["__file__"] = str(startup_file)
+            SINK.start(None)
+            result = shell.run_cell(
+                startup_file.read_text("utf-8"), store_history=False, silent=True
+            )
+            shell.user_ns.pop("__file__", None)
+            report(-1, scrub(SINK.outputs, folder), result.success)
+            if not result.success:
+                return  # no cell can work without the data it was promised
         for index, source in enumerate(cells):
             SINK.start(index + 1)
             result = shell.run_cell(source, store_history=True)
             report(index, scrub(SINK.outputs, folder), result.success)
     finally:
         os.chdir(previous)
-        warnings.filters[:] = filters
+        warnings.filters[:] = filters  # type: ignore[index]
         shell.reset(new_session=True)
         _forget_site_modules(folder)

@@ -1,0 +1,12 @@
+"""Inputs: what the user hands in, read and understood before anything is generated.
+
+Owns: reading data files, DataFrames and records into named `Dataset`s
+(`readers`, `naming`), the column profile that decides which notebook
+sections a dataset gets (`profile`), the stored data format of a site, CSV
+plus a dtype schema (`encoding`), the user's code as text and cells
+(`code`), and the size a site's data may have (`limits`).
+
+May import: the standard library, pandas, minato_lite's base modules
+(`errors`, `log`) and the in-kernel `runtime` (so the host and the browser
+type columns the same way). Nothing about notebooks, sites or Pyodide.
+"""

@@ -40,7 +40,7 @@ from minato_lite.report import (
 from minato_lite.report.ansi import ansi_to_html, strip_ansi
 from minato_lite.report.notebook import BROWSER_ONLY, TEMPLATE_ONLY
 from minato_lite.report.outputs import MAX_TEXT, WIDGET_NOTE
-from minato_lite.report.sanitize import outline_headings
+from minato_lite.report.sanitize import MAX_TAGS, TooComplex, outline_headings
 from minato_lite.resources import REPO_DIR
 
 SALES = REPO_DIR / "examples" / "sales.csv"
@@ -419,6 +419,32 @@ def test_cleaned_html_escapes_angle_brackets_in_attributes_which_the_rewrites_re
     cleaned = clean_html('<img alt="<h1>x</h1><table>" src="data:image/gif;base64,' + GIF + '">')
     assert cleaned.count("<") == 1 and "&lt;h1&gt;" in cleaned
     assert "table-scroll" not in cleaned
+
+
+def test_pathological_html_is_refused_quickly_and_the_output_falls_back_to_text():
+    import time
+
+    nested = "<div>" * 50_000 + "x"
+    formatting = "".join(f"<b id={i}>" for i in range(20_000)) + "<p>x</p>" * 20_000
+    started = time.monotonic()
+    for fragment in (nested, formatting, "<p>x</p>" * 200_000):
+        with pytest.raises(TooComplex):
+            clean_html(fragment)
+        out = one(display({"text/html": fragment, "text/plain": "DataFrame (huge)"}))
+        assert out == '<pre class="output-text">DataFrame (huge)</pre>'
+    markdown = render_markdown("*a* " * 10_000)  # 10,000 <em> once rendered
+    assert markdown.startswith('<pre class="markdown-source">*a* *a*') and "<em>" not in markdown
+    assert time.monotonic() - started < 5
+    assert clean_html("<div>" * (MAX_TAGS // 2) + "x").count("<div>") == MAX_TAGS // 2
+
+
+def test_json_too_deep_to_print_falls_back():
+    deep: list = []
+    for _ in range(5_000):
+        deep = [deep]
+    output = {"output_type": "display_data", "metadata": {}, "data": {"application/json": deep}}
+    output["data"]["text/plain"] = "deep"
+    assert one(output) == '<pre class="output-text">deep</pre>'
 
 
 def test_markdown_renders_gfm_tables_and_stays_inert():

@@ -15,7 +15,8 @@ by `minato_lite.markup`; Markdown from anywhere else is treated the same.
 
 Cell attachments (`![x](attachment:chart.png)`) are resolved to `data:`
 URIs when they are PNG, JPEG or GIF; anything else is dropped. LaTeX (`$x$`)
-stays as text: there is no script to typeset it.
+stays as text: there is no script to typeset it. Markdown whose HTML is too
+large to clean quickly (`sanitize.TooComplex`) is shown as its escaped source.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 import mistune
 
-from .sanitize import IMAGE_TYPES, clean_html, image_src, tag_text
+from .sanitize import IMAGE_TYPES, MAX_CHARS, TooComplex, clean_html, image_src, tag_text
 
 PLUGINS = ["table", "strikethrough"]
 
@@ -66,4 +67,7 @@ def render_markdown(source: str, attachments: Mapping[str, Any] | None = None) -
     else:
         markdown = _DEFAULT
     rendered = markdown(source)
-    return clean_html(rendered if isinstance(rendered, str) else "")
+    try:
+        return clean_html(rendered if isinstance(rendered, str) else "")
+    except TooComplex:  # shown as its source, escaped, rather than cleaned at length
+        return f'<pre class="markdown-source">{html.escape(source[:MAX_CHARS], quote=False)}</pre>'

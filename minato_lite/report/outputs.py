@@ -3,8 +3,8 @@
 A display output carries one value in several MIME types; as in Jupyter's
 renderers and nbconvert's exporters the first type in `MIME_PRIORITY` that
 renders wins. A type that cannot render here (HTML that is empty once
-cleaned, say a plotly figure that is all script; an image that is not valid
-base64) gives way to the next, and `text/plain`, which every IPython display
+cleaned, say a plotly figure that is all script, or too large to clean; an
+image that is not valid base64) gives way to the next, and `text/plain`, which every IPython display
 carries, is the last resort. An output with nothing we know says which types
 it had.
 
@@ -12,8 +12,9 @@ What each type becomes:
 
 * `text/html`, `text/markdown`: through `sanitize.clean_html` (Markdown after
   `markdown.render_markdown`);
-* `image/png|jpeg|gif`: the notebook's own base64, checked, as a `data:` URI
-  (never decoded and re-encoded), with an `alt` from `Charts`;
+* `image/png|jpeg|gif`: the notebook's own base64 as a `data:` URI, after
+  checking it decodes to that image type (it is never re-encoded), with an
+  `alt` from `Charts`;
 * `image/svg+xml`: base64 in an `<img>`, where SVG cannot run script;
 * `application/json`: pretty-printed, keys sorted, escaped;
 * `text/latex`, `text/plain`, streams and tracebacks: escaped text, ANSI
@@ -36,7 +37,7 @@ from typing import Any
 
 from .ansi import ansi_to_html, strip_ansi
 from .markdown import render_markdown
-from .sanitize import clean_html, image_src, svg_src, tag_text
+from .sanitize import TooComplex, clean_html, image_src, svg_src, tag_text
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: (value, its metadata, the alt text: asked for only once an image is certain to be shown)
@@ -141,7 +142,10 @@ def _html(value: object, _metadata: Mapping[str, Any], _alt: Callable[[], str]) 
     text = _text(value)
     if text is None:
         return None
-    cleaned = clean_html(text)
+    try:
+        cleaned = clean_html(text)
+    except TooComplex:
+        return None  # a huge or pathological fragment: the next type (text/plain) instead
     if not tag_text(cleaned) and "<img" not in cleaned:
         return None  # nothing left to see (all script, an empty div): try the next type
     return f'<div class="output-html">{cleaned}</div>'
@@ -160,7 +164,10 @@ def _json(value: object, _metadata: Mapping[str, Any], _alt: Callable[[], str]) 
             value = json.loads(value)
         except ValueError:
             return _pre("output-json", value)
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    except (RecursionError, TypeError, ValueError):  # too deep, or keys that do not sort
+        return None
     return _pre("output-json", text)
 
 

@@ -33,11 +33,15 @@ lang="en") -> str`
   links open) and `.notebook` (an nbformat `NotebookNode`), such as
   `minato_lite.notebooks.NotebookFile`; either may be None. The code comes
   first: when it was run at build time (`was_run`), with its outputs;
-  otherwise the page says so and links to run it live;
+  otherwise the page says so and links to run it live. An analysis that was
+  not pre-rendered is said to be so too, with its code shown open;
 * `live`: more notebooks to link live, as `(label, path)`, e.g.
   `[("Explorer", "explorer.ipynb")]`;
 * `lab`: the JupyterLab page, relative to the report;
 * `lang`: the page's language tag.
+
+It raises `ValueError` for a dataset mapping without those keys or counts, a
+`lab` that is not relative, or a `lang` that is not a language tag.
 
 `live_url(path, lab="lab/index.html") -> str` is the live link of a notebook,
 and `clean_html`, `render_markdown` and `render_output` are the pieces, for

@@ -198,6 +198,17 @@ def test_put_many_skips_content_addressed_keys_already_stored(store):
     assert store.get("index.html") == b"<p>two</p>"
 
 
+def test_put_many_skips_a_lone_content_addressed_key_checked_on_its_own(store):
+    store.put_many([upload_for("a/1.abcdef12.js", TEXT), upload_for("b/2.abcdef12.js", TEXT)])
+    again = ["a/1.abcdef12.js", "b/2.abcdef12.js", "c/3.abcdef12.js"]
+    result = store.put_many(upload_for(key, b"x") for key in again)
+    assert (sorted(result.skipped), result.uploaded) == (
+        ["a/1.abcdef12.js", "b/2.abcdef12.js"],
+        ["c/3.abcdef12.js"],
+    )
+    assert store.get("a/1.abcdef12.js") == TEXT
+
+
 def test_put_many_refuses_a_key_twice_in_one_batch(store):
     with pytest.raises(UserError, match="twice"):
         store.put_many([upload_for("a.txt", b"1"), upload_for("a.txt", b"2")])

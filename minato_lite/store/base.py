@@ -242,7 +242,8 @@ class Store(ABC):
     def put_many(self, uploads: Iterable[Upload]) -> PutResult:
         """Send many objects, `workers` at a time, skipping present `if_absent` keys.
 
-        The first failure stops the batch (uploads not yet started are cancelled)
+        Largest first, so one big file does not start last and run alone. The
+        first failure stops the batch (uploads not yet started are cancelled)
         and is raised; objects already sent stay, each of them whole.
         """
         items = list(uploads)
@@ -251,11 +252,13 @@ class Store(ABC):
             if check_key(item.key) in seen:
                 raise UserError(f"{item.key!r} is uploaded twice in one batch")
             seen.add(item.key)
+        items.sort(key=_size, reverse=True)
+        known = self._known_present([item.key for item in items if item.if_absent])
         result = PutResult()
         lock = threading.Lock()
 
         def send(item: Upload) -> None:
-            sent = self._send(item)
+            sent = self._send(item, known.get(item.key))
             with lock:
                 if sent is None:
                     result.skipped.append(item.key)
@@ -277,9 +280,18 @@ class Store(ABC):
                     raise failed[0].exception()  # type: ignore[misc]
         return result
 
-    def _send(self, item: Upload) -> int | None:
+    def _known_present(self, keys: list[str]) -> dict[str, bool]:
+        """Whether some of `keys` exist, where a backend can tell for many at once.
+
+        Keys left out are checked one by one (`_exists`). A folder answers each
+        with a stat; S3 lists folders, one request per 1000 keys instead of one
+        HEAD per key (which costs as much as a small upload).
+        """
+        return {}
+
+    def _send(self, item: Upload, present: bool | None = None) -> int | None:
         """Upload one item; the bytes sent, or None when it was already there."""
-        if item.if_absent and self._exists(item.key):
+        if item.if_absent and (present if present is not None else self._exists(item.key)):
             return None
         data, encoding = item.source, None
         if item.gzip and self.keeps_metadata:
@@ -290,3 +302,10 @@ class Store(ABC):
         size = data.stat().st_size if isinstance(data, Path) else len(data)
         self._put(item.key, data, item.content_type, item.cache_control, encoding)
         return size
+
+
+def _size(item: Upload) -> int:
+    try:
+        return item.source.stat().st_size if isinstance(item.source, Path) else len(item.source)
+    except OSError:
+        return 0  # reported when it is sent

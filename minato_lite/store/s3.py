@@ -265,6 +265,36 @@ class S3Store(Store):
 
         return self._call("check", key, head)
 
+    def _known_present(self, keys: list[str]) -> dict[str, bool]:
+        """Existence of many keys from listings of their folders (only direct children).
+
+        A folder much larger than what is asked about (a shared asset folder
+        of many sites) is given up after a few pages; its keys get HEADs.
+        """
+        folders: dict[str, set[str]] = {}
+        for key in keys:
+            folder, _, _ = key.rpartition("/")
+            folders.setdefault(f"{folder}/" if folder else "", set()).add(key)
+        client = self.client
+        known: dict[str, bool] = {}
+        for folder, wanted in folders.items():
+            if len(wanted) < 2:
+                continue  # one HEAD is as cheap as one listing
+            max_pages = max(2, len(wanted) // 50)
+            found: set[str] = set()
+            pages = client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix + folder, Delimiter="/"
+            )
+            with self._errors("list", folder):
+                for number, page in enumerate(pages, 1):
+                    listed = page.get("Contents", ())
+                    found.update(item["Key"][len(self.prefix) :] for item in listed)
+                    if number >= max_pages and page.get("IsTruncated"):
+                        break
+                else:
+                    known.update((key, key in found) for key in wanted)
+        return known
+
     def _get(self, key: str) -> bytes:
         client = self.client
 

@@ -215,7 +215,11 @@ class Store(ABC):
         return self._get(check_key(key))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Objects whose key starts with `prefix` (a plain string prefix, as in S3), by key."""
+        """Objects whose key starts with `prefix` (a plain string prefix, as in S3).
+
+        Each once, in no promised order: AWS S3 and the folder store list in
+        UTF-8 byte order, SeaweedFS folder by folder (`a/x` before `a-b`).
+        """
         return self._list(check_prefix(prefix))
 
     def delete(self, keys: Iterable[str]) -> None:

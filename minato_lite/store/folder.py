@@ -125,7 +125,7 @@ class FolderStore(Store):
                 stat = entry.stat()
                 when = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
                 found.append((key.encode("utf-8"), ObjectInfo(key, stat.st_size, when)))
-        found.sort(key=lambda pair: pair[0])  # S3 lists in UTF-8 byte order
+        found.sort(key=lambda pair: pair[0])  # as AWS S3 lists: UTF-8 byte order
         return iter([info for _, info in found])
 
     def _delete(self, keys: list[str]) -> None:

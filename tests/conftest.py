@@ -16,6 +16,8 @@ import pytest
 from minato_lite.serve.static import make_server
 from tests.support.proxy import RecordingProxy
 
+pytest_plugins = ["tests.support.seaweedfs"]
+
 CHROMIUM = os.environ.get("MINATO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

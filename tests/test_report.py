@@ -765,10 +765,9 @@ def test_the_subpackage_imports_only_what_its_docstring_allows():
 def prerendered(tmp_path_factory):
     """The sales and hostile-names analyses as a build pre-renders them (warm executor)."""
     from minato_lite.build import prepare
-    from minato_lite.executor import WarmExecutor
-    from minato_lite.notebooks import ANALYSIS_NOTEBOOK
-    from minato_lite.prerender import prerender_notebook, provenance
-    from minato_lite.site import STARTUP_FILE
+    from minato_lite.execute.executor import WarmExecutor
+    from minato_lite.execute.prerender import prerender_notebook, provenance
+    from minato_lite.notebooks.builders import ANALYSIS_NOTEBOOK
 
     docs = {}
     with WarmExecutor(workers=1) as warm:
@@ -781,7 +780,6 @@ def prerendered(tmp_path_factory):
                 doc,
                 folder,
                 warm,
-                startup=prepared.files.files[STARTUP_FILE].decode(),
                 cell_timeout=60,
                 versions=provenance(),
             )

@@ -160,10 +160,11 @@ def _markdown(value: object, _metadata: Mapping[str, Any], _alt: Callable[[], st
 
 def _json(value: object, _metadata: Mapping[str, Any], _alt: Callable[[], str]) -> str | None:
     if isinstance(value, str):  # some writers store JSON as its text
+        raw = value
         try:
-            value = json.loads(value)
+            value = json.loads(raw)
         except ValueError:
-            return _pre("output-json", value)
+            return _pre("output-json", raw)
     try:
         text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     except (RecursionError, TypeError, ValueError):  # too deep, or keys that do not sort

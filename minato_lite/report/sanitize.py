@@ -114,7 +114,7 @@ def svg_src(svg: str) -> str:
 
 def _is_image_uri(value: str) -> bool:
     match = _DATA_IMAGE.fullmatch(value.strip())
-    return bool(match) and image_src(match.group(1), match.group(2)) is not None
+    return match is not None and image_src(match.group(1), match.group(2)) is not None
 
 
 def _safe_href(value: str) -> bool:

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import mimetypes
-import re
 import socket
 import threading
 import time
@@ -35,33 +34,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UserError
 from ..site.writer import SITE_MARKER
+from ..store.policy import COMPRESSIBLE, TYPES, cache_policy
 
-TYPES = {
-    ".wasm": "application/wasm",
-    ".mjs": "text/javascript",
-    ".js": "text/javascript",
-    ".whl": "application/zip",
-    ".ipynb": "application/x-ipynb+json",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".csv": "text/csv",
-    ".md": "text/markdown",
-}
 for _ext, _kind in TYPES.items():
     mimetypes.add_type(_kind, _ext)
-
-#: a content hash in the file name, as the app's bundler writes them (`1031.b91a70b.js`)
-HASHED = re.compile(r"[.-][0-9a-f]{7,}\.(?:js|css|woff2?|ttf|svg|png|wasm)$")
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "no-cache"
-COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".json", ".ipynb", ".csv", ".svg", ".map",
-                ".wasm", ".txt", ".py", ".md", "/")  # fmt: skip
-
-
-def cache_policy(path: str) -> str:
-    if HASHED.search(path) or path.endswith(".whl"):
-        return IMMUTABLE
-    return REVALIDATE
 
 
 class SiteHeaders:

@@ -8,6 +8,10 @@
 `base.py` is the interface, `folder.py` and `s3.py` the two backends,
 `policy.py` what each site file is stored with, `compression.py` the gzip.
 `docs/store.md` records what was verified against a real S3 service.
+
+May import: the standard library, boto3 (`s3.py` only) and the base modules
+(`errors`). Nothing about sites or notebooks: a store holds keys and bytes
+with their headers, and `site/` decides what goes in.
 """
 
 from __future__ import annotations

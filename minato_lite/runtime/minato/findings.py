@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -152,11 +152,13 @@ class Budget:
     #: categorical columns in associations and group comparisons
     max_category_columns: int = 30
     #: rows, evenly spaced, used to rank values for Spearman's rho
-    max_rank_rows: int = 20_000
+    max_rank_rows: int = 10_000
     #: cells (rows x columns) above which duplicate rows are not looked for
     max_duplicate_cells: int = 50_000_000
     #: numeric columns followed over time
     max_series_columns: int = 30
+    #: calendar units (hours, days, months) a cycle is judged on: the most recent ones
+    max_cycle_units: int = 5_000
 
 
 @dataclass
@@ -174,7 +176,7 @@ class _Column:
     ordered: np.ndarray | None = None
     #: factorized labels (-1 missing) for everything but numbers and times
     codes: np.ndarray | None = None
-    labels: list[Any] = field(default_factory=list)
+    labels: Any = ()
     #: time as float seconds (NaN missing) for the datetime column
     seconds: np.ndarray | None = None
     distinct: int = 0
@@ -270,7 +272,7 @@ def _type_of(series: pd.Series, name: Any) -> dict[str, Any]:
 
 def _column(key: str, position: int, raw: pd.Series, info: dict[str, Any]) -> _Column:
     series, _how = semantic._converted(raw, info)
-    if series is None or (series.isna() & raw.notna()).sum() > semantic._na_tokens(raw):
+    if series is None or semantic._loses_values(raw, series):
         series = raw
     kind = info.get("type", "text")
     column = _Column(
@@ -331,14 +333,16 @@ def _seconds(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
-    """Factorized labels; values pandas cannot hash (dicts, lists) by their text."""
+def _codes(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """Factorized labels (the distinct values stay as pandas returns them: copying 100,000
+    pyarrow strings into a list costs more than the factorizing); values pandas cannot
+    hash (dicts, lists) by their text."""
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     except TypeError:
         text = series.map(str, na_action="ignore")
         codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    return np.asarray(codes, dtype="int64"), list(uniques)
+    return np.asarray(codes, dtype="int64"), uniques
 
 
 def _distinct_sorted(ordered: np.ndarray) -> int:
@@ -448,10 +452,11 @@ def _skewness(values: np.ndarray) -> float:
     if n < 3:
         return float("nan")
     centred = values - values.mean()
-    m2 = float(np.mean(centred**2))
+    squared = centred * centred  # products, not **: the power ufunc is several times slower
+    m2 = float(np.mean(squared))
     if m2 <= 0 or not math.isfinite(m2):
         return float("nan")
-    m3 = float(np.mean(centred**3))
+    m3 = float(np.mean(squared * centred))
     scale = float(np.max(np.abs(centred)))
     if m2 < (scale * 1e-14) ** 2:  # round-off noise of a near-constant column
         return float("nan")
@@ -735,6 +740,8 @@ def _duplicates(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
         return []
     if len(columns) < frame.shape[1]:
         return []  # only part of the table was analysed: a count would be wrong
+    if any(c.distinct == rows and not c.missing for c in columns):
+        return []  # a column with a different value in every row: no row can repeat
     keys = np.column_stack([_row_key(c) for c in columns])
     mixed = np.zeros(rows, dtype="uint64")
     for j in range(keys.shape[1]):  # a 64-bit mix of every column's key (splitmix64 finaliser)
@@ -773,20 +780,28 @@ def _row_key(column: _Column) -> np.ndarray:
 
 def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r between columns over the rows both have (pairwise complete), and the
-    number of such rows, by matrix products instead of a loop over pairs."""
+    number of such rows, by matrix products instead of a loop over pairs.
+
+    Only pairs with a gappy column need the masked sums; those are thin products
+    against the gappy columns' masks, so a table with a few gaps costs one Gram matrix.
+    """
     present = ~np.isnan(values)
-    means = np.nanmean(values, axis=0)
+    counts = present.sum(axis=0).astype("float64")
+    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(counts, 1)
     centred = np.where(present, values - means, 0.0)
-    mask = present.astype("float64")
-    pairs = mask.T @ mask
+    squared = centred * centred
     cross = centred.T @ centred
-    if present.all():
-        var = np.diag(cross)
-        with np.errstate(all="ignore"):
-            r = cross / np.sqrt(np.outer(var, var))
-        return r, pairs
-    sums = centred.T @ mask  # sums[i, j]: sum of column i over rows where j is present
-    squares = (centred**2).T @ mask
+    columns = values.shape[1]
+    # sums[i, j]: column i summed over the rows where j is present (likewise squares, pairs)
+    sums = np.repeat(centred.sum(axis=0)[:, None], columns, axis=1)
+    squares = np.repeat(squared.sum(axis=0)[:, None], columns, axis=1)
+    pairs = np.repeat(counts[:, None], columns, axis=1)
+    gappy = np.flatnonzero(counts < values.shape[0])
+    if len(gappy):
+        mask = present[:, gappy].astype("float64")
+        sums[:, gappy] = centred.T @ mask
+        squares[:, gappy] = squared.T @ mask
+        pairs[:, gappy] = present.T.astype("float64") @ mask
     with np.errstate(all="ignore"):
         cov = cross - sums * sums.T / pairs
         var_i = squares - sums**2 / pairs
@@ -900,49 +915,65 @@ class _GroupStats:
     cohen_d: np.ndarray  # for two groups, else NaN
 
 
-def _group_stats(grouping: _Column, values: np.ndarray) -> _GroupStats | None:
-    codes = grouping.codes
-    assert codes is not None
-    keep = codes >= 0
-    if keep.sum() < 3:
-        return None
-    codes, values = codes[keep], values[keep]
-    groups = len(grouping.labels)
-    order = np.argsort(codes, kind="stable")
-    codes, values = codes[order], values[order]
-    starts = np.minimum(np.searchsorted(codes, np.arange(groups)), len(codes) - 1)
+def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, _GroupStats]:
+    """Group sums of every grouping against every quantity column in one matrix product:
+    a one-hot row per observation (all groupings side by side) times the centred values."""
     present = ~np.isnan(values)
-    filled = np.where(present, values, 0.0)
-    grand_mean = filled.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred = np.where(present, values - grand_mean, 0.0)
-    # reduceat needs non-empty segments; empty groups get zero counts afterwards
-    counts = np.add.reduceat(present.astype("float64"), starts, axis=0)
-    sums = np.add.reduceat(centred, starts, axis=0)
-    squares = np.add.reduceat(centred**2, starts, axis=0)
-    empty = np.bincount(codes, minlength=groups) == 0
-    counts[empty], sums[empty], squares[empty] = 0.0, 0.0, 0.0
+    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    centred = np.where(present, values - means, 0.0)
+    gappy = np.flatnonzero(~present.all(axis=0))
+    stacked = np.hstack([centred, present[:, gappy].astype("float64")])
+    squares = (centred**2).sum(axis=0)
+    widths = [len(g.labels) for g in groupings]
+    onehot = np.zeros((values.shape[0], sum(widths)))
+    offset = 0
+    for g, width in zip(groupings, widths, strict=True):
+        codes = g.codes
+        assert codes is not None
+        rows = np.flatnonzero(codes >= 0)
+        onehot[rows, offset + codes[rows]] = 1.0
+        offset += width
+    sums_all = onehot.T @ stacked
+    sizes_all = onehot.sum(axis=0)
+    out: dict[int, _GroupStats] = {}
+    offset = 0
+    for g, width in zip(groupings, widths, strict=True):
+        block = slice(offset, offset + width)
+        offset += width
+        counts = np.repeat(sizes_all[block, None], values.shape[1], axis=1)
+        counts[:, gappy] = sums_all[block, values.shape[1] :]
+        missing = g.codes < 0  # type: ignore[operator]
+        total_squares = squares - (centred[missing] ** 2).sum(axis=0) if missing.any() else squares
+        if counts.sum() >= 3:
+            out[g.position] = _group_stats(counts, sums_all[block, : values.shape[1]],
+                                           total_squares, means)  # fmt: skip
+    return out
+
+
+def _group_stats(
+    counts: np.ndarray, sums: np.ndarray, squares: np.ndarray, centre: np.ndarray
+) -> _GroupStats:
+    """Effect sizes from group counts and sums (groups x columns) of centred values and
+    the columns' total sum of squares: eta squared, omega squared, Cohen's d."""
     total_n = counts.sum(axis=0)
-    total = squares.sum(axis=0) - sums.sum(axis=0) ** 2 / np.maximum(total_n, 1)
+    grand = sums.sum(axis=0)
     with np.errstate(all="ignore"):
-        group_means = sums / counts
-        between = np.nansum(np.where(counts > 0, sums**2 / counts, 0.0), axis=0) - sums.sum(
-            axis=0
-        ) ** 2 / np.maximum(total_n, 1)
+        total = squares - grand**2 / np.maximum(total_n, 1)
+        between = np.where(counts > 0, sums**2 / counts, 0.0).sum(axis=0) - grand**2 / np.maximum(
+            total_n, 1
+        )
         within = total - between
         k = (counts > 0).sum(axis=0)
         mean_within = within / (total_n - k)
         eta2 = np.where(total > 0, between / total, np.nan)
         omega2 = (between - (k - 1) * mean_within) / (total + mean_within)
-        cohen = np.full(values.shape[1], np.nan)
-        if groups == 2:
-            variances = (squares - sums**2 / counts) / (counts - 1)
-            pooled = ((counts[0] - 1) * variances[0] + (counts[1] - 1) * variances[1]) / (
-                counts[0] + counts[1] - 2
-            )
-            cohen = (group_means[0] - group_means[1]) / np.sqrt(pooled)
+        group_means = sums / counts
+        cohen = np.full(sums.shape[1], np.nan)
+        if counts.shape[0] == 2:
+            cohen = (group_means[0] - group_means[1]) / np.sqrt(mean_within)
     return _GroupStats(
         counts=counts,
-        means=group_means + grand_mean,
+        means=group_means + centre,
         eta2=eta2,
         omega2=np.where(np.isfinite(omega2), omega2, np.nan),
         cohen_d=cohen,
@@ -965,11 +996,7 @@ def _groups_and_associations(
     out: list[dict[str, Any]] = []
     stats: dict[int, _GroupStats] = {}
     if groupings and quantities:
-        values = _quantity_matrix(quantities)
-        for g in groupings:
-            result = _group_stats(g, values)
-            if result is not None:
-                stats[g.position] = result
+        stats = _all_group_stats(groupings, _quantity_matrix(quantities))
     main = _main_grouping(groupings, stats)
     for g in groupings:
         result = stats.get(g.position)
@@ -1088,12 +1115,13 @@ def _cramers_v(a: _Column, b: _Column) -> float | None:
 # --------------------------------------------------------------------------- time
 
 
-#: calendar cycles: (name, floor unit, phase of a time stamp, length in units, min span)
 _DAY = 86_400.0
+#: calendar cycles: name, the unit values are averaged over, the phase of a time stamp,
+#: the cycle's length in seconds, and the shortest span to judge it
 _CYCLES = (
-    ("daily", "h", "hour", 24, 3 * _DAY),
-    ("weekly", "D", "day_of_week", 7, 21 * _DAY),
-    ("yearly", "MS", "month", 12, 730 * _DAY),
+    ("daily", "h", "hour", _DAY, 3 * _DAY),
+    ("weekly", "D", "day_of_week", 7 * _DAY, 21 * _DAY),
+    ("yearly", "MS", "month", 365.25 * _DAY, 730 * _DAY),
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -1131,45 +1159,51 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
     times, inverse = np.unique(axis.seconds[has_time], return_inverse=True)
     values = _quantity_matrix(quantities)[has_time]
     present = ~np.isnan(values)
-    means = np.full((len(times), values.shape[1]), np.nan)
-    for j in range(values.shape[1]):  # per distinct time; NaN where the column has no value
+    if len(times) == len(values):  # one row per time stamp: the values, in time order
+        order = np.empty(len(times), dtype="int64")
+        order[inverse] = np.arange(len(times))
+        means = values[order]
+    else:
+        means = np.full((len(times), values.shape[1]), np.nan)
+    for j in range(values.shape[1] if len(times) < len(values) else 0):
+        # the mean per distinct time; NaN where the column has no value then
         count = np.bincount(inverse, weights=present[:, j], minlength=len(times))
         total = np.bincount(inverse, weights=np.where(present[:, j], values[:, j], 0.0),
                             minlength=len(times))  # fmt: skip
         means[:, j] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     yearly = axis.info.get("format") == "year"
+    cycles = [] if yearly else _calendar_cycles(times, budget.max_cycle_units)
+    bin_times, bin_means = _binned(times, means)
     out = []
     for j, q in enumerate(quantities):
-        ok = np.isfinite(means[:, j])
-        t, y = times[ok], means[ok, j]
-        if len(t) < MIN_TIME_POINTS:
+        ok = np.isfinite(bin_means[:, j])
+        if np.isfinite(means[:, j]).sum() < MIN_TIME_POINTS:
             continue
-        trend = _trend(axis, q, t, y)
+        trend = _trend(axis, q, bin_times[ok, j], bin_means[ok, j])
         if trend:
             out.append(trend)
-        if not yearly:
-            seasonal = _seasonal(axis, q, t, y)
-            if seasonal:
-                out.append(seasonal)
+    out.extend(_seasonal(axis, quantities, means, cycles))
     return out
 
 
-def _binned(t: np.ndarray, y: np.ndarray, bins: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """At most `bins` equal-width time bins (mean of each), so a trend is not dominated by
-    a dense stretch of the series."""
-    if len(t) <= bins:
-        return t, y
-    edges = np.linspace(t[0], t[-1], bins + 1)
-    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
-    counts = np.bincount(which, minlength=bins)
-    sums = np.bincount(which, weights=y, minlength=bins)
-    centres = np.bincount(which, weights=t, minlength=bins)
-    used = counts > 0
-    return centres[used] / counts[used], sums[used] / counts[used]
+def _binned(times: np.ndarray, means: np.ndarray, bins: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """At most `bins` equal-width time bins, all columns at once: the mean time and the
+    mean value of each bin and column (NaN where a column has nothing in a bin), so a
+    trend is not dominated by a dense stretch of the series."""
+    if len(times) <= bins:
+        return np.repeat(times[:, None], means.shape[1], axis=1), means
+    edges = np.linspace(times[0], times[-1], bins + 1)[:-1]
+    starts = np.unique(np.searchsorted(times, edges, side="left"))  # times are sorted
+    present = np.isfinite(means)
+    counts = np.add.reduceat(present.astype("float64"), starts, axis=0)
+    sums = np.add.reduceat(np.where(present, means, 0.0), starts, axis=0)
+    moments = np.add.reduceat(np.where(present, times[:, None], 0.0), starts, axis=0)
+    with np.errstate(all="ignore"):
+        return moments / counts, sums / counts
 
 
 def _trend(axis: _Column, q: _Column, t: np.ndarray, y: np.ndarray) -> dict | None:
-    t, y = _binned(t, y)
+    """A straight-line trend through one column's (binned) values over time."""
     if len(t) < MIN_TIME_POINTS or np.ptp(y) == 0:
         return None
     x = (t - t.mean()) / (np.ptp(t) or 1.0)
@@ -1192,72 +1226,147 @@ def _trend(axis: _Column, q: _Column, t: np.ndarray, y: np.ndarray) -> dict | No
     return _finding("non_stationary", [q.key, axis.key], 0.35 + 0.45 * r2, text, values)
 
 
-def _seasonal(axis: _Column, q: _Column, t: np.ndarray, y: np.ndarray) -> dict | None:
-    span = float(t[-1] - t[0])
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    stamps = pd.to_datetime(pd.Series((t * 1e9).round().astype("int64")), unit="ns")
-    best: tuple[float, Any] | None = None
-    for name, unit, phase_of, length, min_span in _CYCLES:
-        unit_seconds = {"h": 3600.0, "D": _DAY, "MS": 31 * _DAY}[unit]
-        if span < min_span or step > unit_seconds:
+@dataclass
+class _Cycle:
+    """One calendar cycle laid over the distinct times of the axis, computed once."""
+
+    name: str
+    phase_of: str
+    first: int  # index of the first distinct time judged
+    starts: np.ndarray  # index of the first distinct time of each calendar unit
+    phases: np.ndarray  # per unit: hour of day, weekday (0 = Monday) or month (1-12)
+    window: tuple[np.ndarray, np.ndarray]  # per unit: first and past-last unit of its window
+
+
+def _calendar_cycles(times: np.ndarray, max_units: int) -> list[_Cycle]:
+    """The cycles the axis can show: sampled at least four times per cycle, over the
+    cycle's minimum span (three days, three weeks, two years); each judged on its most
+    recent `max_units` units (a contiguous stretch, so the phases stay whole)."""
+    if len(times) < MIN_TIME_POINTS:
+        return []
+    span = float(times[-1] - times[0])
+    step = float(np.median(np.diff(times)))
+    out = []
+    for name, unit, phase_of, cycle, min_span in _CYCLES:
+        if span < min_span or step > cycle / 4:
             continue
-        floored = stamps.dt.to_period("M").dt.start_time if unit == "MS" else stamps.dt.floor(unit)
-        series = pd.Series(y).groupby(floored.to_numpy()).mean()
-        if len(series) < 2 * length:
-            continue
-        level = series.rolling(length, center=True, min_periods=max(2, length // 2)).mean()
-        residual = (series - level).to_numpy()
-        phases = getattr(pd.DatetimeIndex(series.index), phase_of).to_numpy()
-        keep = np.isfinite(residual)
-        strength = _phase_strength(residual[keep], phases[keep])
-        if strength is None or strength < SEASONAL_STRENGTH:
-            continue
-        if best is None or strength > best[0]:
-            profile = pd.Series(residual[keep]).groupby(phases[keep]).mean()
-            best = (strength, (name, phase_of, profile))
-    if best is None:
-        return None
-    strength, (name, phase_of, profile) = best
-    high, low = profile.idxmax(), profile.idxmin()
-    when = _PHASE_NAMES[phase_of]
-    text = (
-        f"{q.key} follows a {name} cycle: {_signed(profile[high])} {when(high)} and "
-        f"{_signed(profile[low])} {when(low)} against its running level; the "
-        f"{_CYCLE_WORDS[phase_of]} explains {_pct(strength)} of its variation around that level."
-    )
-    values = {
-        "cycle": name,
-        "strength": strength,
-        "high": when(high),
-        "low": when(low),
-        "high_effect": float(profile[high]),
-        "low_effect": float(profile[low]),
-    }
-    return _finding("seasonal", [q.key, axis.key], 0.35 + 0.45 * strength, text, values)
+        if unit == "MS":
+            stamps = pd.to_datetime(pd.Series((times * 1e9).round().astype("int64")), unit="ns")
+            index = (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype="int64")
+        else:
+            index = np.floor(times / (3600.0 if unit == "h" else _DAY)).astype("int64")
+        keys, unit_of = np.unique(index, return_inverse=True)
+        if len(keys) > max_units:
+            keys = keys[-max_units:]
+            unit_of = unit_of - (unit_of.max() + 1 - max_units)  # earlier times: negative
+        if unit == "MS":
+            phases = keys % 12 + 1
+            starts = keys * (365.25 / 12) * _DAY  # months as equal twelfths of a year
+        elif unit == "h":
+            phases, starts = keys % 24, keys * 3600.0
+        else:  # 1970-01-01, day 0, was a Thursday (weekday 3)
+            phases, starts = (keys + 3) % 7, keys * _DAY
+        # the running level of each unit: the units within half a cycle on either side
+        low = np.searchsorted(starts, starts - cycle / 2, side="left")
+        high = np.searchsorted(starts, starts + cycle / 2, side="left")
+        first = int(np.searchsorted(unit_of, 0))  # the first time in the judged stretch
+        starts_at = first + np.flatnonzero(np.r_[True, np.diff(unit_of[first:]) != 0])
+        out.append(_Cycle(name, phase_of, first, starts_at, phases, (low, high)))
+    return out
+
+
+def _seasonal(
+    axis: _Column, quantities: list[_Column], means: np.ndarray, cycles: list[_Cycle]
+) -> list[dict[str, Any]]:
+    """The strongest calendar cycle of each column, all columns at once.
+
+    `means` holds one value per distinct time (rows) and column, NaN where missing.
+    Per cycle: average each calendar unit, subtract the running level (a centred mean
+    over one cycle), and measure how much of what is left the phase explains.
+    """
+    best: dict[int, tuple[float, _Cycle, np.ndarray, np.ndarray]] = {}
+    present = np.isfinite(means)
+    filled = np.where(present, means, 0.0)
+    for cycle in cycles:
+        if len(cycle.starts) == len(means) - cycle.first:  # each time is its own unit
+            counts = present[cycle.first :].astype("float64")
+            sums = filled[cycle.first :]
+        else:
+            counts = np.add.reduceat(present.astype("float64"), cycle.starts, axis=0)
+            sums = np.add.reduceat(filled, cycle.starts, axis=0)
+        has = counts > 0
+        unit_mean = np.where(has, sums / np.maximum(counts, 1), 0.0)
+        zero = np.zeros((1, means.shape[1]))
+        running_sum = np.vstack([zero, np.cumsum(unit_mean, axis=0)])
+        running_n = np.vstack([zero, np.cumsum(has, axis=0)])
+        low, high = cycle.window
+        n = running_n[high] - running_n[low]
+        with np.errstate(all="ignore"):
+            level = (running_sum[high] - running_sum[low]) / n
+        keep = has & (n > 0)
+        residual = np.where(keep, unit_mean - level, 0.0)
+        kinds, phase_index = np.unique(cycle.phases, return_inverse=True)
+        onehot = np.zeros((len(cycle.phases), len(kinds)))
+        onehot[np.arange(len(cycle.phases)), phase_index] = 1.0
+        strength, effect = _phase_strength(
+            residual, keep.astype("float64"), onehot
+        )  # per column; effect: phases x columns
+        for j in np.flatnonzero(strength >= SEASONAL_STRENGTH):
+            if j not in best or strength[j] > best[j][0]:
+                best[j] = (float(strength[j]), cycle, kinds, effect[:, j])
+    out = []
+    for j in sorted(best):
+        strength, cycle, kinds, effect = best[j]
+        seen = np.isfinite(effect)
+        kinds, effect = kinds[seen], effect[seen]
+        high, low = kinds[int(np.argmax(effect))], kinds[int(np.argmin(effect))]
+        up, down = float(effect.max()), float(effect.min())
+        when = _PHASE_NAMES[cycle.phase_of]
+        q = quantities[j]
+        text = (
+            f"{q.key} follows a {cycle.name} cycle: {_signed(up)} {when(high)} and "
+            f"{_signed(down)} {when(low)} against its running level; the "
+            f"{_CYCLE_WORDS[cycle.phase_of]} explains {_pct(strength)} of its variation "
+            "around that level."
+        )
+        values = {
+            "cycle": cycle.name,
+            "strength": strength,
+            "high": when(high),
+            "low": when(low),
+            "high_effect": up,
+            "low_effect": down,
+        }
+        score = 0.35 + 0.45 * strength
+        out.append(_finding("seasonal", [q.key, axis.key], score, text, values))
+    return out
 
 
 def _signed(value: float) -> str:
     return ("+" if value >= 0 else "-") + _num(abs(float(value)))
 
 
-def _phase_strength(residual: np.ndarray, phases: np.ndarray) -> float | None:
-    """Share of the residual variation explained by the phase (omega squared)."""
-    if len(residual) < 4:
-        return None
-    kinds, inverse = np.unique(phases, return_inverse=True)
-    k = len(kinds)
-    if k < 2 or len(residual) < 2 * k:
-        return None
-    counts = np.bincount(inverse, minlength=k)
-    sums = np.bincount(inverse, weights=residual, minlength=k)
-    mean = residual.mean()
-    total = float(((residual - mean) ** 2).sum())
-    if total <= 0:
-        return None
-    between = float((sums**2 / counts).sum() - residual.sum() ** 2 / len(residual))
-    within = total - between
-    mean_within = within / (len(residual) - k)
-    return (between - (k - 1) * mean_within) / (total + mean_within)
+def _phase_strength(
+    residual: np.ndarray, keep: np.ndarray, onehot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: the share of the residual variation explained by the phase (omega
+    squared, NaN where there is too little to judge), and each phase's mean residual.
+
+    `residual` and `keep` are units x columns; `onehot` is units x phases.
+    """
+    counts = onehot.T @ keep  # phases x columns
+    sums = onehot.T @ residual
+    n = keep.sum(axis=0)
+    total_sum = residual.sum(axis=0)
+    with np.errstate(all="ignore"):
+        total = (residual * residual).sum(axis=0) - total_sum**2 / n
+        effect = np.where(counts > 0, sums / counts, np.nan)
+        between = np.where(counts > 0, sums * sums / counts, 0.0).sum(axis=0) - total_sum**2 / n
+        k = (counts > 0).sum(axis=0)
+        mean_within = (total - between) / (n - k)
+        strength = (between - (k - 1) * mean_within) / (total + mean_within)
+    judged = (n >= 4) & (k >= 2) & (n >= 2 * k) & (total > 0) & np.isfinite(strength)
+    return np.where(judged, strength, np.nan), effect
 
 
 _Finder = Callable[[list[_Column], pd.DataFrame, Budget, list[str]], list[dict[str, Any]]]

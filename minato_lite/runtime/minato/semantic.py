@@ -106,7 +106,15 @@ _ISO = (
     r"\d{4}-\d{2}(?:-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)?"
     r"(?:Z|[+-]\d{2}(?::?\d{2})?)?"
 )
-_TZ_SUFFIX = r".*(?:Z|[+-]\d{2}(?::?\d{2})?)"
+#: an offset after a clock time ("-01" in "2024-01-01" is a month, not an offset)
+_TZ_SUFFIX = r".*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)"
+#: what any of the formats below looks like: day-month-year in some order with / . -
+#: or a month name, then maybe a clock time
+_DATE_SHAPE = (
+    r"(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
+    r"|[A-Za-z]{3,9}\.?\s+(?:\d{1,2},?\s+)?\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
 #: text date formats tried in this order after ISO 8601; month-first wins a tie
 #: (03/04/2024 is March 4), as in most software that reads such dates
 DATE_FORMATS = (
@@ -222,12 +230,18 @@ def _constant_or(present: pd.Series, answer: dict[str, Any]) -> dict[str, Any]:
 def _number_type(values: np.ndarray, words: list[str], rows: int) -> dict[str, Any]:
     """Numbers: constant, 0/1 flag, code, year, identifier, epoch time, or a quantity."""
     count = len(values)
+    finite = values[np.isfinite(values)]
+    if len(finite) == count and count and not _says_id(words):
+        low, high = finite.min(), finite.max()
+        if not np.all(finite == np.floor(finite)):  # fractions: a quantity (the common case,
+            if count >= 2 and low == high:  # decided without sorting)
+                return {"type": "constant"}
+            return _epoch_or_number(finite, words)
     distinct = np.unique(values)  # NaN-free: callers pass present values
     if count >= 2 and len(distinct) == 1:
         return {"type": "constant"}
     if len(distinct) == 2 and distinct[0] == 0 and distinct[1] == 1:
         return {"type": "boolean"}
-    finite = values[np.isfinite(values)]
     integral = len(finite) == count and bool(np.all(finite == np.floor(finite)))
     unique = len(distinct) == count
     if integral and _says_code(words):
@@ -239,7 +253,13 @@ def _number_type(values: np.ndarray, words: list[str], rows: int) -> dict[str, A
     consecutive = integral and unique and finite.max() - finite.min() == count - 1
     if consecutive and count >= IDENTIFIER_MIN_ROWS:
         return {"type": "identifier"}
-    if _says(words, _TIME_WORDS) and len(finite) == count:
+    if len(finite) == count:
+        return _epoch_or_number(finite, words)
+    return {"type": "numeric"}
+
+
+def _epoch_or_number(finite: np.ndarray, words: list[str]) -> dict[str, Any]:
+    if _says(words, _TIME_WORDS):
         if _within(finite, EPOCH_SECONDS):
             return {"type": "datetime", "format": "epoch_s"}
         if _within(finite / 1000.0, EPOCH_SECONDS):
@@ -266,12 +286,17 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     if inferred in ("datetime", "date", "datetime64"):
         return _constant_or(present.astype(str), {"type": "datetime", "format": "objects"})
     text = present if inferred == "string" else present.map(str)
-    text = text.astype(object).str.strip()
-    uniques = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    # every rule below looks at distinct values (weighted by their counts where it
+    # matters), never at every row: a 100,000-row label column has a handful
+    uniques, counts = _distinct_stripped(text)
     count = len(text)
     if count >= 2 and len(uniques) == 1:
         return {"type": "constant"}
-    meaningful = uniques[~uniques.str.lower().isin(NA_TOKENS)]
+    lengths = uniques.str.len().to_numpy(dtype="float64")
+    short = lengths <= max(len(t) for t in NA_TOKENS)
+    missing_word = np.zeros(len(uniques), dtype=bool)
+    missing_word[short] = uniques[short].str.lower().isin(NA_TOKENS).to_numpy(dtype=bool)
+    meaningful = uniques[~missing_word]
     if len(meaningful) == 0:
         return {"type": "categorical"}
     lowered = set(meaningful.str.lower()) if len(meaningful) <= 10 else set()
@@ -283,8 +308,9 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     ):
         return {"type": "boolean", "format": "text"}
     unique = len(uniques) == count
-    codes = _says_code(words) or _any_match(meaningful, _LEADING_ZERO)
-    if codes and _all_match(meaningful, r"[\d\s\-+().]+"):
+    if _all_match(meaningful, r"[\d\s\-+().]+") and (
+        _says_code(words) or _any_match(meaningful, _LEADING_ZERO)
+    ):
         return {"type": "identifier" if unique and count >= 2 else "categorical"}
     number = number_format(meaningful)
     if number is not None:
@@ -300,17 +326,34 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
         return {"type": "identifier"}
     if unique and count >= IDENTIFIER_MIN_ROWS and _code_like(uniques):
         return {"type": "identifier"}
-    lengths = text.str.len()
-    if lengths.mean() > FREE_TEXT_LENGTH:
+    if float((lengths * counts).sum()) / count > FREE_TEXT_LENGTH:
         return {"type": "text"}
-    if len(uniques) > 0.5 * count and text.str.contains(r"\s").mean() > 0.5:
-        return {"type": "text"}
+    if len(uniques) > 0.5 * count:
+        spaced = uniques.str.contains(r"\s").to_numpy(dtype=bool)
+        if float(counts[spaced].sum()) / count > 0.5:
+            return {"type": "text"}
     return {"type": "categorical"}
+
+
+def _distinct_stripped(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Distinct values without surrounding spaces, in order of first appearance, and
+    how many rows hold each."""
+    codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
+    counts = np.bincount(codes, minlength=len(uniques)).astype("float64")
+    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    stripped = raw.str.strip()
+    if bool((stripped == raw).all()):
+        return raw, counts
+    merged, distinct = pd.factorize(stripped.to_numpy(dtype=object))
+    return pd.Series(distinct, dtype=object), np.bincount(
+        merged, weights=counts, minlength=len(distinct)
+    )
 
 
 def _code_like(values: pd.Series) -> bool:
     """Key-shaped text: no spaces, and (nearly) every value has a digit: "ID-0001", UUIDs."""
-    return _all_match(values, _CODE_LIKE) and values.str.contains(r"\d").mean() >= 0.9
+    head = values.iloc[:SAMPLE_VALUES]
+    return bool(head.str.contains(r"\d").mean() >= 0.9) and _all_match(values, _CODE_LIKE)
 
 
 def _all_match(values: pd.Series, pattern: str) -> bool:
@@ -337,7 +380,36 @@ def _number_core(values: pd.Series) -> str | None:
 
 
 def number_format(values: pd.Series) -> dict[str, Any] | None:
-    """The number format shared by every value (stripped, non-missing text), or None."""
+    """The number format shared by every value (stripped, non-missing text), or None.
+
+    Decided on the first distinct values, then checked on all of them with one strict
+    pattern; only when that check fails is every value looked at in detail.
+    """
+    answer = _number_format_of(values.iloc[:SAMPLE_VALUES])
+    if answer is None or len(values) <= SAMPLE_VALUES:
+        return answer
+    if values.str.fullmatch(_number_pattern(answer)).all():
+        return answer
+    return _number_format_of(values)
+
+
+def _number_pattern(answer: dict[str, Any]) -> str:
+    """One regular expression for every value written in the format `answer` names."""
+    core = {
+        "plain": _PLAIN,
+        "thousands": f"{_PLAIN}|{_THOUSANDS}",
+        "decimal_comma": f"{_INTEGER}|{_DECIMAL_COMMA}",
+    }[answer["separators"]]
+    if answer["format"] == "percent":
+        return rf"(?:{core})\s*%"
+    if answer["format"] == "currency":
+        before = rf"\(?[+-]?\s*(?:{_CURRENCY})\s*(?:{core})\)?"
+        after = rf"\(?(?:{core})\s*(?:{_CURRENCY})\)?"
+        return f"{before}|{after}"
+    return core
+
+
+def _number_format_of(values: pd.Series) -> dict[str, Any] | None:
     if not _all_match(values, r"[\s\d+\-.,%()$€£¥₹₩₽¢A-Za-z]*\d[\s\d+\-.,%()$€£¥₹₩₽¢A-Za-z]*"):
         return None
     percent = values.str.endswith("%")
@@ -362,26 +434,38 @@ def number_format(values: pd.Series) -> dict[str, Any] | None:
 def _currency_core(values: pd.Series) -> pd.Series:
     """The signed number inside currency text: "($1,234.50)" -> "-1,234.50"."""
     core = values.str.replace(_CURRENCY, "", regex=True).str.replace(r"\s+", "", regex=True)
-    negative = core.str.fullmatch(r"\(.*\)")
+    negative = core.str.fullmatch(r"\(.*\)").eq(True)  # missing values are not negative
     core = core.str.strip("()")
     return core.where(~negative, "-" + core.str.lstrip("-"))
 
 
 def parse_numbers(text: pd.Series, info: dict[str, Any]) -> pd.Series:
-    """Number-text as float64 following `info` (from `number_format`); the rest NaN."""
-    values = text.astype(object).where(text.notna(), None)
-    strings = values.map(lambda v: v if isinstance(v, str) else (None if v is None else str(v)))
-    strings = strings.astype(object).str.strip()
-    if info.get("format") == "percent":
-        strings = strings.str.rstrip("%").str.strip()
-    elif info.get("format") == "currency":
-        strings = _currency_core(strings)
-    separators = info.get("separators", "plain")
-    if separators == "thousands":
-        strings = strings.str.replace(",", "", regex=False)
-    elif separators == "decimal_comma":
-        strings = strings.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(strings, errors="coerce").astype("float64")
+    """Number-text as float64 following `info` (from `number_format`); the rest NaN.
+
+    Plain string operations (a character table, no regular expression): this runs on
+    every row of a column, where `number_format` looked at distinct values. Missing-value
+    words ("n/a") simply do not parse.
+    """
+    fmt, separators = info.get("format"), info.get("separators", "plain")
+    deleted = " \t\u00a0()" + ("%" if fmt == "percent" else "")
+    deleted += {"thousands": ",", "decimal_comma": "."}.get(separators, "")
+    if fmt == "currency":
+        deleted += "$€£¥₹₩₽¢"
+    table: dict[str, str | None] = dict.fromkeys(deleted)
+    if separators == "decimal_comma":
+        table[","] = "."
+    strings = text.astype(object)
+    if ptypes.infer_dtype(strings, skipna=True) != "string":  # mixed objects: their text
+        strings = strings.map(str, na_action="ignore")
+    symbol = str(info.get("symbol") or "") if fmt == "currency" else ""
+    if len(symbol) > 1:  # "USD", "US$": letters the table cannot delete
+        strings = strings.str.replace(symbol, "", regex=False)
+    negative = strings.str.strip().str.startswith("(").eq(True).to_numpy()  # (5.00) is -5
+    numbers = pd.to_numeric(strings.str.translate(str.maketrans(table)), errors="coerce")
+    numbers = numbers.astype("float64")
+    if negative.any():
+        numbers = numbers.where(~negative, -numbers.abs())
+    return numbers
 
 
 def date_format(values: pd.Series) -> dict[str, Any] | None:
@@ -397,6 +481,8 @@ def date_format(values: pd.Series) -> dict[str, Any] | None:
             return None  # some with an offset, some without: no single meaning
         answer = {"format": "ISO8601", "utc": bool(zoned.all())}
         return answer if _parses(values, answer) else None
+    if not head.str.fullmatch(_DATE_SHAPE).all():
+        return None  # no value looks like a date: skip trying every format
     for fmt in DATE_FORMATS:
         answer = {"format": fmt, "utc": False}
         if _parses(head, answer) and (len(values) <= SAMPLE_VALUES or _parses(values, answer)):
@@ -404,11 +490,15 @@ def date_format(values: pd.Series) -> dict[str, Any] | None:
     return None
 
 
+def _clean_text(text: pd.Series) -> pd.Series:
+    """Text stripped of surrounding spaces, with the missing-value words as missing."""
+    strings = text.astype(object).where(text.notna(), None).str.strip()
+    return strings.mask(strings.str.lower().isin(NA_TOKENS))
+
+
 def parse_dates(text: pd.Series, info: dict[str, Any]) -> pd.Series:
     """Date text as datetime64[ns] (UTC-aware when the text has offsets); the rest NaT."""
-    strings = text.astype(object).where(text.notna(), None)
-    strings = strings.map(lambda v: v.strip() if isinstance(v, str) else v)
-    strings = strings.where(~strings.map(lambda v: isinstance(v, str) and v.lower() in NA_TOKENS))
+    strings = _clean_text(text)
     parsed = pd.to_datetime(strings, format=info["format"], errors="coerce", utc=info["utc"])
     unit = "datetime64[ns, UTC]" if info["utc"] else "datetime64[ns]"
     return parsed.astype(unit)
@@ -442,17 +532,20 @@ def convert(
         converted, how = _converted(series, info)
         if converted is None:
             continue
-        lost = int((converted.isna() & series.notna()).sum()) - _na_tokens(series)
-        if lost > 0:
+        if _loses_values(series, converted):
             continue
         out.isetitem(position, converted)
         sentences.append(f"{key}: {how}, now {converted.dtype}.")
     return out, sentences
 
 
-def _na_tokens(series: pd.Series) -> int:
-    strings = series.dropna()
-    return int(strings.map(lambda v: isinstance(v, str) and v.strip().lower() in NA_TOKENS).sum())
+def _loses_values(before: pd.Series, after: pd.Series) -> bool:
+    """Whether a conversion turned a value into a missing one (missing-value words aside)."""
+    lost = after.isna().to_numpy() & before.notna().to_numpy()
+    if not lost.any():
+        return False
+    words = before[lost].map(lambda v: isinstance(v, str) and v.strip().lower() in NA_TOKENS)
+    return not bool(words.all())
 
 
 def _lower(value: Any) -> Any:

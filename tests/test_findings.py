@@ -225,6 +225,88 @@ def test_infinities_are_reported_and_do_not_break_statistics():
     assert about(found, "high_correlation", "x", "y")
 
 
+def test_a_correlation_of_06_is_stated_as_moderate_and_ranked_below_a_strong_one():
+    x = rng().normal(size=N)
+    frame = pd.DataFrame(
+        {
+            "a": x,
+            "b": 0.6 * x + 0.8 * rng(1).normal(size=N),
+            "c": rng(2).normal(size=N),
+        }
+    )
+    frame["d"] = frame["c"] * 0.95 + 0.31 * rng(3).normal(size=N)
+    found = of_kind(F.findings(frame), "high_correlation")
+    assert [f["columns"] for f in found] == [["c", "d"], ["a", "b"]]
+    assert (
+        0.55 < found[1]["values"]["r"] < 0.65
+        and "moderately correlated (r = 0." in found[1]["text"]
+    )
+
+
+def test_a_class_coded_as_small_integers_splits_rows_into_groups():
+    target = np.repeat([0, 1, 2], [300, 300, 400])
+    frame = pd.DataFrame(
+        {
+            "target": target,
+            "alcohol": target * 2.0 + rng().normal(size=N),
+            "x": rng(1).normal(size=N),
+        }
+    )
+    [hit] = of_kind(F.findings(frame), "group_difference")
+    assert hit["columns"] == ["target", "alcohol"] and hit["values"]["high"] == "2"
+
+
+def test_two_linked_categoricals_are_associated_by_cramers_v():
+    state = rng().choice(["CA", "OR", "NY", "NJ"], N)
+    region = pd.Series(state).map({"CA": "west", "OR": "west", "NY": "east", "NJ": "east"})
+    frame = pd.DataFrame({"state": state, "region": region, "other": rng(1).choice(["p", "q"], N)})
+    [hit] = of_kind(F.findings(frame), "high_correlation")
+    assert hit["columns"] == ["state", "region"] and "Cramér's V = 1.00" in hit["text"]
+
+
+def test_a_categorical_that_is_not_the_main_grouping_gets_an_eta_association():
+    r = rng()
+    main = r.choice(["a", "b"], N)
+    side = r.choice(["p", "q", "r"], N)
+    frame = pd.DataFrame(
+        {
+            "main": main,
+            "side": side,
+            "y": np.where(main == "a", 0.0, 6.0) + r.normal(size=N),  # the stronger split
+            "z": pd.Series(side).map({"p": 0.0, "q": 1.0, "r": 2.0}).to_numpy()
+            + r.normal(size=N) * 0.5,
+        }
+    )
+    found = F.findings(frame)
+    assert about(found, "group_difference", "main", "y")
+    [eta] = about(found, "high_correlation", "side", "z")
+    assert "(η = 0.8" in eta["text"]
+
+
+def test_a_balanced_year_panel_and_equal_labels_are_uniform():
+    frame = pd.DataFrame(
+        {"year": np.repeat([2019, 2020, 2021], 40), "site": np.tile(["a", "b", "c", "d"], 30)}
+    )
+    found = F.findings(frame)
+    assert sorted(f["columns"][0] for f in of_kind(found, "uniform")) == ["site", "year"]
+
+
+def test_one_extreme_value_is_singular():
+    values = rng().normal(size=N)
+    values[0] = 50.0
+    [hit] = of_kind(F.findings(pd.DataFrame({"x": values})), "outliers")
+    assert "has 1 extreme value (" in hit["text"] and "as high as 50" in hit["text"]
+
+
+@pytest.mark.parametrize(
+    ("statistic", "dof", "expected"),
+    [(3.841458820694124, 1, 0.05), (5.991464547107979, 2, 0.05), (18.307038053275146, 10, 0.05),
+     (0.0148, 3, 0.99952325743593), (124.34211340400407, 100, 0.05)],
+)  # fmt: skip
+def test_chi_squared_tail_matches_the_tables(statistic, dof, expected):
+    assert F._chi2_sf(statistic, dof) == pytest.approx(expected, rel=1e-9)
+
+
 # shape, ranking, determinism, caps
 
 

@@ -108,15 +108,21 @@ OUTLIER_MAX_SHARE = 0.05
 IMBALANCE = 0.5
 #: distinct labels above which a categorical is high-cardinality; ydata: 50
 HIGH_CARDINALITY = 50
-#: |r| (Pearson, or Spearman's rank rho) for "strongly correlated". ydata: 0.9 on its
-#: "auto" matrix; minato states 0.7..0.9 too ("strongly", not "very strongly"): a
-#: correlation of 0.8 is among the first things an analyst wants to know
-CORRELATION = 0.7
-#: bias-corrected Cramer's V between two categoricals; ydata: 0.9 (same statistic)
-ASSOCIATION = 0.7
-#: correlation ratio eta between a categorical (not the main grouping) and a number
-#: for high_correlation; ydata bins the number and uses Cramer's V >= 0.9
-ETA = 0.8
+#: |r| (Pearson, or Spearman's rank rho) worth a sentence. ydata-profiling's effective
+#: default is 0.5 on its "auto" matrix (Spearman between numbers): its Settings class says
+#: 0.5, and that is what ProfileReport applies; the 0.9 in its config_default.yaml is not.
+#: Same floor here (Cohen's "large" effect), worded "moderately" below 0.7, "strongly"
+#: below 0.9, "very strongly" above, and scored so the weak ones rank low
+CORRELATION = 0.5
+#: bias-corrected Cramer's V between two categoricals; ydata: the same statistic, 0.5
+ASSOCIATION = 0.5
+#: correlation ratio eta between a categorical (other than the main grouping, which
+#: gets group_difference findings) and a number. ydata instead cuts the number into 10
+#: equal-width bins and takes Cramer's V >= 0.5, which also counts differences in spread
+#: and reads higher on small samples; minato deliberately states only differences in
+#: means (what eta measures), so a few of ydata's categorical-number alerts are not
+#: repeated (penguins' sex against body mass: eta 0.42)
+ETA = 0.5
 #: omega squared (eta squared corrected for chance) of a group difference: Cohen's
 #: "medium" effect. ydata has no such alert
 GROUP_EFFECT = 0.06
@@ -192,7 +198,9 @@ class _Column:
 
     @property
     def grouping(self) -> bool:
-        return self.type in ("categorical", "boolean") and self.codes is not None
+        """Splits rows into groups: labels, flags, and whole numbers with 2-5 values (a
+        class coded 0/1/2, a quarter 1-4: ydata-profiling treats those as categories too)."""
+        return self.codes is not None and self.type != "identifier"
 
 
 def findings(
@@ -302,10 +310,21 @@ def _column(key: str, position: int, raw: pd.Series, info: dict[str, Any]) -> _C
         column.distinct = _distinct_sorted(column.ordered) + len(np.unique(infinite))
         if kind == "boolean":
             column.codes, column.labels = _codes(series)
+        elif _small_integers(column.ordered, column.distinct) and column.count == len(finite):
+            codes, labels = _codes(series)
+            column.codes, column.labels = codes, [_num(float(v)) for v in labels]
         return column
     column.codes, column.labels = _codes(series)
     column.distinct = len(column.labels)
     return column
+
+
+#: whole-number columns with at most this many values also split rows into groups
+SMALL_INTEGER_VALUES = 5
+
+
+def _small_integers(ordered: np.ndarray, distinct: int) -> bool:
+    return 2 <= distinct <= SMALL_INTEGER_VALUES and bool(np.all(ordered == np.floor(ordered)))
 
 
 def _numeric_dtype(dtype: Any) -> bool:
@@ -405,6 +424,10 @@ def _num(value: float) -> str:
     return text if "e" not in text else f"{value:.2e}"
 
 
+def _many(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def _pct(share: float) -> str:
     if 0 < share < 0.001:
         return "<0.1%"
@@ -419,23 +442,46 @@ def _label(value: Any) -> str:
 
 
 def _chi2_sf(statistic: float, dof: int) -> float:
-    """P(chi-squared with `dof` degrees of freedom > statistic), without scipy.
-
-    Exact for 1 and 2 degrees of freedom, Wilson-Hilferty's cube-root normal
-    approximation above (accurate to about 0.01 for dof >= 3, and the only use
-    here is "p > 0.999", far in the body of the distribution).
-    """
+    """P(chi-squared with `dof` degrees of freedom > statistic), without scipy: the
+    regularized upper incomplete gamma function Q(dof/2, statistic/2)."""
     if dof <= 0 or not math.isfinite(statistic):
         return 0.0
     if statistic <= 0:
         return 1.0
-    if dof == 1:
-        return math.erfc(math.sqrt(statistic / 2))
-    if dof == 2:
-        return math.exp(-statistic / 2)
-    k = float(dof)
-    z = ((statistic / k) ** (1 / 3) - (1 - 2 / (9 * k))) / math.sqrt(2 / (9 * k))
-    return 0.5 * math.erfc(z / math.sqrt(2))
+    return _gamma_q(dof / 2.0, statistic / 2.0)
+
+
+def _gamma_q(a: float, x: float) -> float:
+    """Regularized upper incomplete gamma Q(a, x): its power series below x = a + 1,
+    Lentz's continued fraction above (both converge fast there)."""
+    log_prefix = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1:
+        term = total = 1.0 / a
+        n = a
+        for _ in range(1000):
+            n += 1
+            term *= x / n
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_prefix))
+    tiny = 1e-300
+    b = x + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-15:
+            break
+    return min(1.0, math.exp(log_prefix) * h)
 
 
 def _quantile(ordered: np.ndarray, q: float) -> float:
@@ -612,7 +658,7 @@ def _infinite(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
         infinite = int(np.count_nonzero(np.isinf(c.numbers)))
         if infinite:
             text = (
-                f"{c.key} holds {infinite:,} infinite values (inf or -inf); "
+                f"{c.key} holds {_many(infinite, 'infinite value')} (inf or -inf); "
                 "statistics here leave them out."
             )
             out.append(_finding("infinite", [c.key], 0.5, text, {"infinite": infinite}))
@@ -671,7 +717,7 @@ def _outliers(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
         if above:
             extremes.append(f"as high as {_num(float(ordered[-1]))}")
         text = (
-            f"{c.key} has {far:,} extreme values ({_pct(share)}), {' and '.join(extremes)}, "
+            f"{c.key} has {_many(far, 'extreme value')} ({_pct(share)}), {' and '.join(extremes)}, "
             f"far outside its middle half ({_num(q1)} to {_num(q3)})."
         )
         values = {"outliers": far, "share": share, "q1": q1, "q3": q3}
@@ -697,9 +743,16 @@ def _uniform(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
             counts = _label_counts(c)
         elif c.quantity and (small := _small_numeric_counts(c)) is not None:
             counts = small[1]
+        elif c.info.get("format") == "year" and c.seconds is not None and c.distinct <= MAX_LABELS:
+            # a year axis with as many rows per year: a balanced panel, worth saying
+            counts = np.unique(c.seconds[np.isfinite(c.seconds)], return_counts=True)[1]
         else:
             continue
-        if counts.sum() < MIN_VALUES or _chi2_sf(_chi2_equal(counts), len(counts) - 1) <= UNIFORM_P:
+        if (
+            len(counts) < 2
+            or counts.sum() < MIN_VALUES
+            or _chi2_sf(_chi2_equal(counts), len(counts) - 1) <= UNIFORM_P
+        ):
             continue
         each = counts.sum() / len(counts)
         text = f"the {len(counts)} values of {c.key} are equally common (about {_num(each)} each)."
@@ -755,7 +808,8 @@ def _duplicates(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
     if duplicated == 0:
         return []
     share = duplicated / rows
-    text = f"{duplicated:,} rows ({_pct(share)}) repeat an earlier row exactly."
+    verb = "repeats" if duplicated == 1 else "repeat"
+    text = f"{_many(duplicated, 'row')} ({_pct(share)}) {verb} an earlier row exactly."
     values = {"duplicates": duplicated, "share": share}
     return [_finding("duplicates", [], 0.3 + min(0.5, 2 * share), text, values)]
 
@@ -879,8 +933,13 @@ def _strength_score(value: float, floor: float = CORRELATION) -> float:
     return 0.3 + 0.6 * max(0.0, min(1.0, (abs(value) - floor) / (1 - floor)))
 
 
+def _strength(value: float) -> str:
+    value = abs(value)
+    return "very strongly" if value >= 0.9 else "strongly" if value >= 0.7 else "moderately"
+
+
 def _correlation_text(a: str, b: str, value: float, symbol: str) -> str:
-    strength = "very strongly" if abs(value) >= 0.9 else "strongly"
+    strength = _strength(value)
     sign = "" if value > 0 else " negatively"
     text = f"{a} and {b} are {strength}{sign} correlated ({symbol} = {value:.2f})"
     if abs(value) > 0.999:
@@ -997,6 +1056,10 @@ def _groups_and_associations(
     stats: dict[int, _GroupStats] = {}
     if groupings and quantities:
         stats = _all_group_stats(groupings, _quantity_matrix(quantities))
+        for j, q in enumerate(quantities):  # a coded class column is also a number:
+            if q.position in stats:  # never grouped against itself
+                stats[q.position].eta2[j] = np.nan
+                stats[q.position].omega2[j] = np.nan
     main = _main_grouping(groupings, stats)
     for g in groupings:
         result = stats.get(g.position)
@@ -1005,7 +1068,7 @@ def _groups_and_associations(
         for j, q in enumerate(quantities):
             if g is main:
                 finding = _group_difference(g, q, result, j)
-            elif g.type == "categorical":
+            elif g.type != "boolean":
                 finding = _eta_finding(g, q, result, j)
             else:
                 finding = None  # a 0/1 flag against a number: Pearson's r already says it
@@ -1060,8 +1123,8 @@ def _eta_finding(g: _Column, q: _Column, stats: _GroupStats, j: int) -> dict | N
         return None
     eta = math.sqrt(float(eta2))
     text = (
-        f"{g.key} and {q.key} are strongly associated: {g.key} explains {_pct(float(eta2))} "
-        f"of the variation in {q.key} (η = {eta:.2f})."
+        f"{g.key} and {q.key} are {_strength(eta)} associated: {g.key} explains "
+        f"{_pct(float(eta2))} of the variation in {q.key} (η = {eta:.2f})."
     )
     return _finding(
         "high_correlation", [g.key, q.key], _strength_score(eta, ETA), text, {"eta": eta}
@@ -1072,13 +1135,12 @@ def _cramers(groupings: list[_Column]) -> list[dict[str, Any]]:
     out = []
     for i, a in enumerate(groupings):
         for b in groupings[i + 1 :]:
-            if a.type == "boolean" and b.type == "boolean":
-                continue  # two 0/1 columns: Pearson's r (phi) already covers them
+            if a.numbers is not None and b.numbers is not None:
+                continue  # two flags or coded numbers: Pearson's r already covers them
             v = _cramers_v(a, b)
             if v is None or v < ASSOCIATION:
                 continue
-            strength = "very strongly" if v >= 0.9 else "strongly"
-            text = f"{a.key} and {b.key} are {strength} associated (Cramér's V = {v:.2f})"
+            text = f"{a.key} and {b.key} are {_strength(v)} associated (Cramér's V = {v:.2f})"
             if v > 0.999:
                 text += "; one determines the other"
             out.append(

@@ -117,7 +117,7 @@ def profile_alerts(folder: Path, names: list[str]) -> dict:
 def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
     if not python.exists():
-        print(f"creating {VENV.relative_to(REPO)} with {', '.join(PACKAGES)} (once)")
+        print(f"creating {VENV} with {', '.join(PACKAGES)} (once)")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     check = [str(python), "-c", "import ydata_profiling, vega_datasets, palmerpenguins, sklearn"]
     if subprocess.run(check, capture_output=True, env=QUIET).returncode != 0:

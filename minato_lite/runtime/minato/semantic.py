@@ -292,7 +292,7 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     count = len(text)
     if count >= 2 and len(uniques) == 1:
         return {"type": "constant"}
-    lengths = uniques.str.len().to_numpy(dtype="float64")
+    lengths = np.fromiter(map(len, uniques.tolist()), dtype="float64", count=len(uniques))
     short = lengths <= max(len(t) for t in NA_TOKENS)
     missing_word = np.zeros(len(uniques), dtype=bool)
     missing_word[short] = uniques[short].str.lower().isin(NA_TOKENS).to_numpy(dtype=bool)
@@ -329,7 +329,8 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     if float((lengths * counts).sum()) / count > FREE_TEXT_LENGTH:
         return {"type": "text"}
     if len(uniques) > 0.5 * count:
-        spaced = uniques.str.contains(r"\s").to_numpy(dtype=bool)
+        search = re.compile(r"\s").search
+        spaced = np.array([search(v) is not None for v in uniques.tolist()], dtype=bool)
         if float(counts[spaced].sum()) / count > 0.5:
             return {"type": "text"}
     return {"type": "categorical"}
@@ -340,11 +341,12 @@ def _distinct_stripped(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     how many rows hold each."""
     codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
     counts = np.bincount(codes, minlength=len(uniques)).astype("float64")
-    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    stripped = raw.str.strip()
-    if bool((stripped == raw).all()):
-        return raw, counts
-    merged, distinct = pd.factorize(stripped.to_numpy(dtype=object))
+    raw = np.asarray(uniques, dtype=object)
+    stripped = [value.strip() for value in raw]
+    # str.strip returns the very same object when there is nothing to strip
+    if all(a is b for a, b in zip(stripped, raw, strict=True)):
+        return pd.Series(raw, dtype=object), counts
+    merged, distinct = pd.factorize(np.asarray(stripped, dtype=object))
     return pd.Series(distinct, dtype=object), np.bincount(
         merged, weights=counts, minlength=len(distinct)
     )
@@ -357,15 +359,14 @@ def _code_like(values: pd.Series) -> bool:
 
 
 def _all_match(values: pd.Series, pattern: str) -> bool:
-    """Every value matches: tried on a sample first so most columns fail fast."""
-    head = values.iloc[:SAMPLE_VALUES]
-    if not head.str.fullmatch(pattern).all():
-        return False
-    return len(values) <= SAMPLE_VALUES or bool(values.str.fullmatch(pattern).all())
+    """Every value (text) matches. A plain loop over a compiled pattern, not `.str`:
+    the same `re` semantics, it stops at the first value that fails, and it skips
+    pandas' per-value overhead (this runs on every distinct value of every text column)."""
+    return all(map(re.compile(pattern).fullmatch, values.tolist()))
 
 
 def _any_match(values: pd.Series, pattern: str) -> bool:
-    return bool(values.str.fullmatch(pattern).any())
+    return any(map(re.compile(pattern).fullmatch, values.tolist()))
 
 
 def _number_core(values: pd.Series) -> str | None:
@@ -454,14 +455,20 @@ def parse_numbers(text: pd.Series, info: dict[str, Any]) -> pd.Series:
     table: dict[str, str | None] = dict.fromkeys(deleted)
     if separators == "decimal_comma":
         table[","] = "."
-    strings = text.astype(object)
-    if ptypes.infer_dtype(strings, skipna=True) != "string":  # mixed objects: their text
-        strings = strings.map(str, na_action="ignore")
     symbol = str(info.get("symbol") or "") if fmt == "currency" else ""
-    if len(symbol) > 1:  # "USD", "US$": letters the table cannot delete
-        strings = strings.str.replace(symbol, "", regex=False)
-    negative = strings.str.strip().str.startswith("(").eq(True).to_numpy()  # (5.00) is -5
-    numbers = pd.to_numeric(strings.str.translate(str.maketrans(table)), errors="coerce")
+    translate = str.maketrans(table)
+    words: list[str | None] = []
+    negative = np.zeros(len(text), dtype=bool)
+    for i, value in enumerate(text.astype(object).tolist()):  # one pass, plain str methods
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            words.append(None)
+            continue
+        word = value if isinstance(value, str) else str(value)
+        if len(symbol) > 1:  # "USD", "US$": letters the table cannot delete
+            word = word.replace(symbol, "")
+        negative[i] = "(" in word  # accounting notation: (5.00) is -5
+        words.append(word.translate(translate))
+    numbers = pd.to_numeric(pd.Series(words, index=text.index, dtype=object), errors="coerce")
     numbers = numbers.astype("float64")
     if negative.any():
         numbers = numbers.where(~negative, -numbers.abs())

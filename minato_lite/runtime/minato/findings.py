@@ -256,8 +256,13 @@ def _columns(
     for position, key in enumerate(keys):
         series = frame.iloc[:, position]
         try:
-            info = given[position] if given else _type_of(series, frame.columns[position])
-            out.append(_column(key, position, series, info))
+            # text is factorized once, for its type and for its groups and duplicates
+            factorized = _codes(series) if _text_dtype(series.dtype) else None
+            if given:
+                info = given[position]
+            else:
+                info = semantic.series_type(series, frame.columns[position], factorized=factorized)
+            out.append(_column(key, position, series, info, factorized))
         except Exception as exc:
             notes.append(f"column {key} left out: {type(exc).__name__}: {exc}")
     return out
@@ -274,14 +279,23 @@ def _types_by_position(
     return [by_position[p] for p in range(width)]
 
 
-def _type_of(series: pd.Series, name: Any) -> dict[str, Any]:
-    return semantic.series_type(series, name)
+def _text_dtype(dtype: Any) -> bool:
+    return ptypes.is_object_dtype(dtype) or (
+        ptypes.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    )
 
 
-def _column(key: str, position: int, raw: pd.Series, info: dict[str, Any]) -> _Column:
+def _column(
+    key: str,
+    position: int,
+    raw: pd.Series,
+    info: dict[str, Any],
+    factorized: tuple[np.ndarray, Any] | None = None,
+) -> _Column:
     series, _how = semantic._converted(raw, info)
     if series is None or semantic._loses_values(raw, series):
         series = raw
+    unchanged = series is raw and factorized is not None
     kind = info.get("type", "text")
     column = _Column(
         key=key,
@@ -290,7 +304,7 @@ def _column(key: str, position: int, raw: pd.Series, info: dict[str, Any]) -> _C
         info=info,
         series=series,
         rows=len(series),
-        missing=int(series.isna().sum()),
+        missing=int((factorized[0] < 0).sum()) if unchanged else int(series.isna().sum()),
     )
     dtype = series.dtype
     if kind == "datetime" and info.get("format") == "year":
@@ -314,7 +328,7 @@ def _column(key: str, position: int, raw: pd.Series, info: dict[str, Any]) -> _C
             codes, labels = _codes(series)
             column.codes, column.labels = codes, [_num(float(v)) for v in labels]
         return column
-    column.codes, column.labels = _codes(series)
+    column.codes, column.labels = factorized if unchanged else _codes(series)
     column.distinct = len(column.labels)
     return column
 
@@ -730,7 +744,10 @@ def _uniform(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     for c in _distribution_columns(columns):
         ordered = c.ordered
         assert ordered is not None
-        counts = np.histogram(ordered, bins=_bins(ordered))[0]
+        # counts per equal-width bin, read off the sorted values (no second pass)
+        edges = np.linspace(ordered[0], ordered[-1], _bins(ordered) + 1)
+        counts = np.diff(np.searchsorted(ordered, edges[1:-1], side="left"), prepend=0)
+        counts = np.append(counts, len(ordered) - counts.sum())
         if len(counts) < 2 or _chi2_sf(_chi2_equal(counts), len(counts) - 1) <= UNIFORM_P:
             continue
         text = (
@@ -1259,9 +1276,10 @@ def _binned(times: np.ndarray, means: np.ndarray, bins: int = 500) -> tuple[np.n
     present = np.isfinite(means)
     counts = np.add.reduceat(present.astype("float64"), starts, axis=0)
     sums = np.add.reduceat(np.where(present, means, 0.0), starts, axis=0)
-    moments = np.add.reduceat(np.where(present, times[:, None], 0.0), starts, axis=0)
+    # each bin's time: the mean of its time stamps (the same for every column)
+    centres = np.add.reduceat(times, starts) / np.diff(np.r_[starts, len(times)])
     with np.errstate(all="ignore"):
-        return moments / counts, sums / counts
+        return np.repeat(centres[:, None], means.shape[1], axis=1), sums / counts
 
 
 def _trend(axis: _Column, q: _Column, t: np.ndarray, y: np.ndarray) -> dict | None:

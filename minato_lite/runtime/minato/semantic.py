@@ -199,8 +199,14 @@ def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def series_type(series: pd.Series, name: Any = None) -> dict[str, Any]:
-    """The semantic type of one column (see the module docstring for the rules)."""
+def series_type(
+    series: pd.Series, name: Any = None, *, factorized: tuple[np.ndarray, Any] | None = None
+) -> dict[str, Any]:
+    """The semantic type of one column (see the module docstring for the rules).
+
+    `factorized`: the column's ``pd.factorize`` result (codes, -1 for missing, and the
+    distinct values), when the caller has it already: text columns then skip their own.
+    """
     words = name_words(series.name if name is None else name)
     present = series.dropna()
     count = len(present)
@@ -218,7 +224,7 @@ def series_type(series: pd.Series, name: Any = None) -> dict[str, Any]:
     if ptypes.is_numeric_dtype(dtype):
         values = present.to_numpy(dtype="float64", na_value=np.nan)
         return _number_type(values, words, int(series.size))
-    return _object_type(present, words, int(series.size))
+    return _object_type(present, words, int(series.size), factorized)
 
 
 def _constant_or(present: pd.Series, answer: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +277,12 @@ def _within(values: np.ndarray, bounds: tuple[float, float]) -> bool:
     return len(values) > 0 and bool(values.min() >= bounds[0] and values.max() <= bounds[1])
 
 
-def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, Any]:
+def _object_type(
+    present: pd.Series,
+    words: list[str],
+    rows: int,
+    factorized: tuple[np.ndarray, Any] | None = None,
+) -> dict[str, Any]:
     """Text (or mixed Python objects): flags, numbers, dates, codes, labels or prose."""
     inferred = ptypes.infer_dtype(present, skipna=True)
     if inferred == "boolean":
@@ -288,7 +299,7 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     text = present if inferred == "string" else present.map(str)
     # every rule below looks at distinct values (weighted by their counts where it
     # matters), never at every row: a 100,000-row label column has a handful
-    uniques, counts = _distinct_stripped(text)
+    uniques, counts = _distinct_stripped(text, factorized if inferred == "string" else None)
     count = len(text)
     if count >= 2 and len(uniques) == 1:
         return {"type": "constant"}
@@ -336,10 +347,16 @@ def _object_type(present: pd.Series, words: list[str], rows: int) -> dict[str, A
     return {"type": "categorical"}
 
 
-def _distinct_stripped(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _distinct_stripped(
+    text: pd.Series, factorized: tuple[np.ndarray, Any] | None = None
+) -> tuple[pd.Series, np.ndarray]:
     """Distinct values without surrounding spaces, in order of first appearance, and
     how many rows hold each."""
-    codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
+    if factorized is not None:
+        codes, uniques = factorized
+        codes = codes[codes >= 0]
+    else:
+        codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
     counts = np.bincount(codes, minlength=len(uniques)).astype("float64")
     raw = np.asarray(uniques, dtype=object)
     stripped = [value.strip() for value in raw]
@@ -389,7 +406,7 @@ def number_format(values: pd.Series) -> dict[str, Any] | None:
     answer = _number_format_of(values.iloc[:SAMPLE_VALUES])
     if answer is None or len(values) <= SAMPLE_VALUES:
         return answer
-    if values.str.fullmatch(_number_pattern(answer)).all():
+    if _all_match(values, _number_pattern(answer)):
         return answer
     return _number_format_of(values)
 
@@ -457,9 +474,17 @@ def parse_numbers(text: pd.Series, info: dict[str, Any]) -> pd.Series:
         table[","] = "."
     symbol = str(info.get("symbol") or "") if fmt == "currency" else ""
     translate = str.maketrans(table)
-    words: list[str | None] = []
+    values = text.astype(object).tolist()
+    if not symbol[1:] and ptypes.infer_dtype(text, skipna=True) == "string":
+        # the common case, text and missing values only: one comprehension
+        words = [v.translate(translate) if type(v) is str else None for v in values]
+        negative = np.array([type(v) is str and "(" in v for v in values], dtype=bool)
+        numbers = pd.to_numeric(pd.Series(words, index=text.index, dtype=object), errors="coerce")
+        numbers = numbers.astype("float64")
+        return numbers.where(~negative, -numbers.abs()) if negative.any() else numbers
+    words = []
     negative = np.zeros(len(text), dtype=bool)
-    for i, value in enumerate(text.astype(object).tolist()):  # one pass, plain str methods
+    for i, value in enumerate(values):  # mixed objects: one pass, plain str methods
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             words.append(None)
             continue

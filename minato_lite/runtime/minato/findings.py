@@ -244,7 +244,8 @@ def _columns(
 ) -> list[_Column]:
     """Per-column facts computed once: types, converted values, codes, sorted numbers."""
     width = frame.shape[1]
-    keys = semantic.column_keys(frame.columns)
+    names = frame.columns.tolist()  # once: indexing pandas 3's text Index is slow
+    keys = semantic.column_keys(names)
     if width > budget.max_columns:
         notes.append(f"only the first {budget.max_columns} of {width} columns were analysed")
         frame = frame.iloc[:, : budget.max_columns]
@@ -261,7 +262,7 @@ def _columns(
             if given:
                 info = given[position]
             else:
-                info = semantic.series_type(series, frame.columns[position], factorized=factorized)
+                info = semantic.series_type(series, names[position], factorized=factorized)
             out.append(_column(key, position, series, info, factorized))
         except Exception as exc:
             notes.append(f"column {key} left out: {type(exc).__name__}: {exc}")

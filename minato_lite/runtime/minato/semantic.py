@@ -189,12 +189,11 @@ def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     ``position``, and where a conversion applies, how: ``format`` (and for numbers
     in text ``separators``, for currency ``symbol``, for dates ``utc``).
     """
-    keys = column_keys(frame.columns)
+    names = frame.columns.tolist()  # once: indexing pandas 3's text Index is slow
     out: dict[str, dict[str, Any]] = {}
-    for position, key in enumerate(keys):
-        series = frame.iloc[:, position]
-        info = {"name": str(frame.columns[position]), "position": position}
-        info.update(series_type(series, frame.columns[position]))
+    for position, key in enumerate(column_keys(names)):
+        info: dict[str, Any] = {"name": str(names[position]), "position": position}
+        info.update(series_type(frame.iloc[:, position], names[position]))
         out[key] = info
     return out
 
@@ -208,11 +207,15 @@ def series_type(
     distinct values), when the caller has it already: text columns then skip their own.
     """
     words = name_words(series.name if name is None else name)
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":  # plain numbers: no pandas detour
+        values = series.to_numpy().astype("float64", copy=False)
+        values = values[~np.isnan(values)]
+        return _number_type(values, words, int(series.size)) if len(values) else {"type": "empty"}
     present = series.dropna()
     count = len(present)
     if count == 0:
         return {"type": "empty"}
-    dtype = series.dtype
     if ptypes.is_bool_dtype(dtype):
         return _constant_or(present, {"type": "boolean"})
     if isinstance(dtype, pd.CategoricalDtype):

@@ -253,7 +253,7 @@ def _columns(
     given = _types_by_position(types, len(keys))
     if types is not None and given is None:
         notes.append("the given column types do not match this table; types were recomputed")
-    out = []
+    out = _Table()
     for position, key in enumerate(keys):
         series = frame.iloc[:, position]
         try:
@@ -913,8 +913,7 @@ def _correlations(columns: list[_Column], frame: pd.DataFrame, budget: Budget, n
         chosen = chosen[: budget.max_correlation_columns]
     if len(chosen) < 2:
         return []
-    values = np.column_stack([c.numbers for c in chosen]).astype("float64")
-    values[~np.isfinite(values)] = np.nan
+    values = _quantity_matrix(chosen, columns)
     pearson, pairs = _correlation_matrix(values)
     rows = values.shape[0]
     if rows > budget.max_rank_rows:
@@ -1057,7 +1056,26 @@ def _group_stats(
     )
 
 
-def _quantity_matrix(quantities: list[_Column]) -> np.ndarray:
+class _Table(list):
+    """The analysed columns, plus the one matrix of their numbers that the pairwise
+    findings (correlations, groups, time) all read, built once."""
+
+    numbers: np.ndarray | None = None
+    where: dict[int, int]
+
+
+def _quantity_matrix(quantities: list[_Column], table: list[_Column] | None = None) -> np.ndarray:
+    """Numbers of these columns side by side (rows x columns), infinities as NaN."""
+    if isinstance(table, _Table):
+        if table.numbers is None:
+            having = [c for c in table if c.numbers is not None]
+            table.where = {c.position: i for i, c in enumerate(having)}
+            matrix = np.empty((len(table[0].series) if table else 0, len(having)), order="F")
+            for i, c in enumerate(having):
+                matrix[:, i] = c.numbers
+            matrix[~np.isfinite(matrix)] = np.nan
+            table.numbers = matrix
+        return table.numbers[:, [table.where[c.position] for c in quantities]]
     values = np.column_stack([c.numbers for c in quantities]).astype("float64")
     values[~np.isfinite(values)] = np.nan
     return values
@@ -1073,7 +1091,7 @@ def _groups_and_associations(
     out: list[dict[str, Any]] = []
     stats: dict[int, _GroupStats] = {}
     if groupings and quantities:
-        stats = _all_group_stats(groupings, _quantity_matrix(quantities))
+        stats = _all_group_stats(groupings, _quantity_matrix(quantities, columns))
         for j, q in enumerate(quantities):  # a coded class column is also a number:
             if q.position in stats:  # never grouped against itself
                 stats[q.position].eta2[j] = np.nan
@@ -1237,7 +1255,7 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
         return []
     has_time = ~np.isnan(axis.seconds)
     times, inverse = np.unique(axis.seconds[has_time], return_inverse=True)
-    values = _quantity_matrix(quantities)[has_time]
+    values = _quantity_matrix(quantities, columns)[has_time]
     present = ~np.isnan(values)
     if len(times) == len(values):  # one row per time stamp: the values, in time order
         order = np.empty(len(times), dtype="int64")

@@ -185,6 +185,7 @@ def stated(findings: list[dict], kinds: set[str]) -> set[str | None]:
 def compare(minato: dict, ydata: dict) -> None:
     shared: dict[str, dict[str, int]] = {}
     details: list[str] = []
+    only: dict[str, list[str]] = {}
     for name in minato:
         found, alerts = minato[name]["findings"], ydata[name]["alerts"]
         for kind, column, fields in alerts:
@@ -203,13 +204,21 @@ def compare(minato: dict, ydata: dict) -> None:
                                f"{ydata[name]['types'].get(str(column), '-')}, minato type "
                                f"{minato[name]['types'].get(str(column), '-')})")  # fmt: skip
         flagged = {(k, c) for k, c, _fields in alerts}
-        for kind in SHARED:
-            for column in stated(found, {kind}):
+        for kind in sorted(SHARED):
+            # what each finding is about (a trend's time axis is not a statement about it)
+            subjects: set[str | None] = set()
+            for f in found:
+                if f["kind"] == kind:
+                    subjects.update(
+                        f["columns"][:1] if kind in TIME_KINDS else f["columns"] or [None]
+                    )
+            for column in sorted(subjects, key=str):
                 if (kind, column) not in flagged:
                     row = shared.setdefault(
                         kind, {"ydata": 0, "same": 0, "equivalent": 0, "extra": 0}
                     )
                     row["extra"] += 1
+                    only.setdefault(kind, []).append(f"{name}.{column}" if column else name)
     print(f"\n{'alert type':17} {'ydata':>6} {'minato same':>12} {'+ equivalent':>13} "
           f"{'recall':>7} {'minato only':>12}")  # fmt: skip
     totals = {"ydata": 0, "same": 0, "equivalent": 0, "extra": 0}
@@ -229,6 +238,10 @@ def compare(minato: dict, ydata: dict) -> None:
     if details:
         print("\nydata alerts minato does not state:")
         print("\n".join(details))
+    if only:
+        print("\nminato states, ydata-profiling does not (kind: data set.column):")
+        for kind in sorted(only):
+            print(f"  {kind} ({len(only[kind])}): {', '.join(only[kind])}")
 
 
 def check_correlations(minato: dict) -> bool:
@@ -245,6 +258,7 @@ def check_correlations(minato: dict) -> bool:
     return not bad
 
 
+TIME_KINDS = {"non_stationary", "seasonal"}
 #: ydata alert types minato also has (the kinds are named after them)
 SHARED = {
     "constant",

@@ -652,8 +652,8 @@ def _imbalance(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
 def _zeros(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     out = []
     for c in columns:
-        if not c.quantity or c.distinct <= 2 or c.count == 0:
-            continue
+        if not c.quantity or c.grouping or c.count == 0:
+            continue  # a class coded 0/1/2 is a label, its zeros are not news
         zeros = int(np.count_nonzero(c.numbers == 0))
         share = zeros / c.count
         if share <= ZEROS_SHARE:

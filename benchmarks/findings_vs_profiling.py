@@ -163,8 +163,10 @@ def minato_side(csv_folder: Path, frames_folder: Path, names: list[str]) -> dict
         start = time.perf_counter()
         found = findings.findings(frame, budget=findings.Budget(max_findings=None))
         seconds = time.perf_counter() - start
+        shown = findings.findings(frame)  # the default budget: the strongest 50
         out[name] = {
             "findings": [f for f in found if f["kind"] != "note"],
+            "default": [f for f in shown if f["kind"] != "note"],
             "notes": [f["text"] for f in found if f["kind"] == "note"],
             "types": {k: v["type"] for k, v in semantic.column_types(frame).items()},
             "seconds": seconds,
@@ -244,6 +246,26 @@ def compare(minato: dict, ydata: dict) -> None:
             print(f"  {kind} ({len(only[kind])}): {', '.join(only[kind])}")
 
 
+def recall(minato: dict, ydata: dict) -> tuple[int, int, int]:
+    """(same kind, with equivalences, ydata alerts) over the shared alert types."""
+    same = equivalent = total = 0
+    for name in minato:
+        found = minato[name]["findings"]
+        for kind, column, _fields in ydata[name]["alerts"]:
+            if kind not in SHARED:
+                continue
+            total += 1
+            same += column in stated(found, {kind})
+            equivalent += column in stated(found, {kind} | EQUIVALENT.get(kind, set()))
+    return same, equivalent, total
+
+
+def findings_default() -> int | None:
+    import importlib
+
+    return importlib.import_module("minato_lite.runtime.minato.findings").Budget().max_findings
+
+
 def check_correlations(minato: dict) -> bool:
     """No identifier or constant column in minato's high_correlation findings."""
     bad = []
@@ -303,6 +325,11 @@ def main() -> int:
               f"{len(minato[name]['findings']):16} {ydata[name]['seconds']:8.1f} "
               f"{minato[name]['seconds']:9.3f}")  # fmt: skip
     compare(minato, ydata)
+    top = {n: {**r, "findings": r["default"]} for n, r in minato.items()}
+    same, equivalent, total = recall(top, ydata)
+    print(f"\nwith the default budget ({findings_default()} findings per table): "
+          f"recall {same / max(1, total):.0%} same kind, {equivalent / max(1, total):.0%} "
+          "with the equivalences")  # fmt: skip
     ok = check_correlations(minato)
     return 0 if ok else 1
 

@@ -358,6 +358,20 @@ def test_max_findings_keeps_the_strongest_and_says_how_many_there_were():
     assert capped[2]["kind"] == "note" and f"of {len(full)} findings" in capped[2]["text"]
 
 
+def test_the_cut_prefers_a_new_column_to_one_more_pair_of_the_same_columns():
+    base = rng().normal(size=N)
+    cluster = {f"m{i}": base + 0.1 * rng(i + 1).normal(size=N) for i in range(5)}  # 10 pairs
+    other = rng(9).normal(size=N)
+    frame = pd.DataFrame({**cluster, "u": other, "v": 0.7 * other + 0.5 * rng(10).normal(size=N)})
+    found = F.findings(frame, budget=F.Budget(max_findings=5))
+    pairs = [f["columns"] for f in of_kind(found, "high_correlation")]
+    assert ["u", "v"] in pairs, "the weaker pair names columns no stronger finding named"
+    named = {c for pair in pairs for c in pair}
+    assert {"m0", "m1", "m2", "m3", "m4"} <= named and len(pairs) == 5
+    scores = [f["score"] for f in found if f["kind"] != "note"]
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_wide_frames_are_capped_and_the_note_says_where():
     wide = pd.DataFrame(rng().normal(size=(50, 80)), columns=[f"c{i}" for i in range(80)])
     budget = F.Budget(max_columns=70, max_correlation_columns=20)

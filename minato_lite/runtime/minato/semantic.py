@@ -362,9 +362,9 @@ def _distinct_stripped(
         codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
     counts = np.bincount(codes, minlength=len(uniques)).astype("float64")
     raw = np.asarray(uniques, dtype=object)
-    stripped = [value.strip() for value in raw]
-    # str.strip returns the very same object when there is nothing to strip
-    if all(a is b for a, b in zip(stripped, raw, strict=True)):
+    stripped = list(map(str.strip, raw))
+    # strip only removes characters: the same total length means nothing was stripped
+    if sum(map(len, stripped)) == sum(map(len, raw)):
         return pd.Series(raw, dtype=object), counts
     merged, distinct = pd.factorize(np.asarray(stripped, dtype=object))
     return pd.Series(distinct, dtype=object), np.bincount(

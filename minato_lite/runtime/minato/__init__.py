@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import importlib
 import json
 import os
 import sys
@@ -27,8 +28,10 @@ __all__ = [
     "DATA_DIR",
     "IN_BROWSER",
     "MissingPackageError",
+    "column_types",
     "datasets",
     "ensure",
+    "findings",
     "info",
     "load",
     "load_all",
@@ -250,6 +253,34 @@ def numbers(frame):
 def unique_columns(frame):
     """The frame without repeated column names (the first of each is kept)."""
     return frame.loc[:, ~frame.columns.duplicated()]
+
+
+def _submodule(name: str):
+    """Import one of this package's modules (they need pandas, so only on first use).
+
+    Not `from . import findings`: that returns the function `findings` defined here,
+    and importing the module `findings` rebinds the package's attribute `findings` to
+    the module; the function is put back so `minato.findings()` keeps working.
+    """
+    full = f"{__name__}.{name}"
+    if full not in sys.modules:
+        public = globals().get(name)
+        importlib.import_module(full)
+        if public is not None:
+            globals()[name] = public
+    return sys.modules[full]
+
+
+def column_types(name: str | None = None) -> dict[str, dict[str, Any]]:
+    """Semantic type of each column of a dataset (identifier, numeric_text, datetime, ...),
+    keyed by column name ("a.1" for a second "a"); see `minato.semantic`."""
+    return _submodule("semantic").column_types(load(name))
+
+
+def findings(name: str | None = None) -> list[dict[str, Any]]:
+    """Ranked key findings about a dataset: one sentence each, with the numbers behind
+    it; see `minato.findings` (the module) for the kinds and thresholds."""
+    return _submodule("findings").findings(load(name))
 
 
 def load_all() -> dict[str, Any]:

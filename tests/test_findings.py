@@ -440,6 +440,7 @@ def test_duplicate_column_names_are_reported_by_their_keys():
 
 def hostile_datasets():
     from minato_lite.datasets import load_inputs
+
     from minato_lite.errors import UserError
 
     cases = json.loads((CORPUS / "cases.json").read_text())["cases"]

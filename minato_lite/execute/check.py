@@ -74,7 +74,7 @@ def _code_notebook(
         [nb.cells[i].source for i in runnable],
         SiteFiles.read_runtime_part(work),
         pyodide=pyodide,
-        limits=sandbox.Limits(timeout=seconds),
+        timeout=seconds,
         log=log,
     )
     if output is not None:

@@ -109,13 +109,14 @@ def run_cells(
     files: SiteFiles,
     *,
     pyodide: PyodideSpec = None,
-    limits: Limits | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory: int = DEFAULT_MEMORY,
+    max_output: int = DEFAULT_MAX_OUTPUT,
     log: Log = quiet,
 ) -> SandboxResult:
     """Run a notebook's code cells as they are (no `# %%` splitting) on a site's files."""
-    return run_job(
-        Job(cells=list(cells), files=files), limits or Limits(), pyodide=pyodide, log=log
-    )
+    limits = Limits(timeout=timeout, memory=memory, max_output=max_output)
+    return run_job(Job(cells=list(cells), files=files), limits, pyodide=pyodide, log=log)
 
 
 def run_job(job: Job, limits: Limits, *, pyodide: PyodideSpec, log: Log) -> SandboxResult:

@@ -439,9 +439,8 @@ def test_duplicate_column_names_are_reported_by_their_keys():
 
 
 def hostile_datasets():
-    from minato_lite.datasets import load_inputs
-
     from minato_lite.errors import UserError
+    from minato_lite.inputs.readers import load_inputs
 
     cases = json.loads((CORPUS / "cases.json").read_text())["cases"]
     for name, case in sorted(cases.items()):

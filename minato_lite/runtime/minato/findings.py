@@ -299,7 +299,8 @@ def _column(
     series, _how = semantic._converted(raw, info)
     if series is None or semantic._loses_values(raw, series):
         series = raw
-    unchanged = series is raw and factorized is not None
+    # the caller's factorization describes the column only while it is unconverted
+    known = factorized if series is raw else None
     kind = info.get("type", "text")
     column = _Column(
         key=key,
@@ -308,7 +309,7 @@ def _column(
         info=info,
         series=series,
         rows=len(series),
-        missing=int((factorized[0] < 0).sum()) if unchanged else int(series.isna().sum()),
+        missing=int((known[0] < 0).sum()) if known is not None else int(series.isna().sum()),
     )
     dtype = series.dtype
     if kind == "datetime" and info.get("format") == "year":
@@ -332,7 +333,7 @@ def _column(
             codes, labels = _codes(series)
             column.codes, column.labels = codes, [_num(float(v)) for v in labels]
         return column
-    column.codes, column.labels = factorized if unchanged else _codes(series)
+    column.codes, column.labels = known if known is not None else _codes(series)
     column.distinct = len(column.labels)
     return column
 
@@ -964,9 +965,9 @@ def _correlations(columns: list[_Column], frame: pd.DataFrame, budget: Budget, n
             use_r = abs(r) >= abs(rho) - 0.05  # Pearson unless ranks tell a clearly better story
             value = r if use_r else rho
             text = _correlation_text(a, b, value, "r" if use_r else "Spearman's \u03c1")
-            values = {"r": r, "rho": rho, "rows": int(pairs[i, j])}
+            details = {"r": r, "rho": rho, "rows": int(pairs[i, j])}
             out.append(
-                _finding("high_correlation", [a, b], _strength_score(strongest), text, values)
+                _finding("high_correlation", [a, b], _strength_score(strongest), text, details)
             )
     return out
 
@@ -1043,7 +1044,9 @@ def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, 
         offset += width
         counts = np.repeat(sizes_all[block, None], values.shape[1], axis=1)
         counts[:, gappy] = sums_all[block, values.shape[1] :]
-        missing = g.codes < 0  # type: ignore[operator]
+        codes = g.codes
+        assert codes is not None  # groupings are the columns with codes
+        missing = codes < 0
         total_squares = squares - (centred[missing] ** 2).sum(axis=0) if missing.any() else squares
         if counts.sum() >= 3:
             out[g.position] = _group_stats(counts, sums_all[block, : values.shape[1]],
@@ -1089,6 +1092,12 @@ class _Table(list):
     where: dict[int, int]
 
 
+def _numbers(column: _Column) -> np.ndarray:
+    """The column's numbers; only called for columns chosen because they have them."""
+    assert column.numbers is not None, column.key
+    return column.numbers
+
+
 def _quantity_matrix(quantities: list[_Column], table: list[_Column] | None = None) -> np.ndarray:
     """Numbers of these columns side by side (rows x columns), infinities as NaN."""
     if isinstance(table, _Table):
@@ -1101,7 +1110,7 @@ def _quantity_matrix(quantities: list[_Column], table: list[_Column] | None = No
             matrix[~np.isfinite(matrix)] = np.nan
             table.numbers = matrix
         return table.numbers[:, [table.where[c.position] for c in quantities]]
-    values = np.column_stack([c.numbers for c in quantities]).astype("float64")
+    values = np.column_stack([_numbers(c) for c in quantities]).astype("float64")
     values[~np.isfinite(values)] = np.nan
     return values
 
@@ -1435,12 +1444,12 @@ def _seasonal(
         strength, effect = _phase_strength(
             residual, keep.astype("float64"), onehot
         )  # per column; effect: phases x columns
-        for j in np.flatnonzero(strength >= SEASONAL_STRENGTH):
+        for j in np.flatnonzero(strength >= SEASONAL_STRENGTH).tolist():
             if j not in best or strength[j] > best[j][0]:
                 best[j] = (float(strength[j]), cycle, kinds, effect[:, j])
     out = []
     for j in sorted(best):
-        strength, cycle, kinds, effect = best[j]
+        share, cycle, kinds, effect = best[j]
         seen = np.isfinite(effect)
         kinds, effect = kinds[seen], effect[seen]
         high, low = kinds[int(np.argmax(effect))], kinds[int(np.argmin(effect))]
@@ -1450,18 +1459,18 @@ def _seasonal(
         text = (
             f"{q.key} follows a {cycle.name} cycle: {_signed(up)} {when(high)} and "
             f"{_signed(down)} {when(low)} against its running level; the "
-            f"{_CYCLE_WORDS[cycle.phase_of]} explains {_pct(strength)} of its variation "
+            f"{_CYCLE_WORDS[cycle.phase_of]} explains {_pct(share)} of its variation "
             "around that level."
         )
         values = {
             "cycle": cycle.name,
-            "strength": strength,
+            "strength": share,
             "high": when(high),
             "low": when(low),
             "high_effect": up,
             "low_effect": down,
         }
-        score = 0.35 + 0.45 * strength
+        score = 0.35 + 0.45 * share
         out.append(_finding("seasonal", [q.key, axis.key], score, text, values))
     return out
 

@@ -51,7 +51,7 @@ and results are keyed by `column_keys` ("a", "a.1", ...).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -535,8 +535,7 @@ def parse_dates(text: pd.Series, info: dict[str, Any]) -> pd.Series:
     """Date text as datetime64[ns] (UTC-aware when the text has offsets); the rest NaT."""
     strings = _clean_text(text)
     parsed = pd.to_datetime(strings, format=info["format"], errors="coerce", utc=info["utc"])
-    unit = "datetime64[ns, UTC]" if info["utc"] else "datetime64[ns]"
-    return parsed.astype(unit)
+    return parsed.astype("datetime64[ns, UTC]") if info["utc"] else parsed.astype("datetime64[ns]")
 
 
 def _parses(values: pd.Series, info: dict[str, Any]) -> bool:
@@ -569,9 +568,26 @@ def convert(
             continue
         if _loses_values(series, converted):
             continue
-        out.isetitem(position, converted)
+        _set_column(out, position, converted)
         sentences.append(f"{key}: {how}, now {converted.dtype}.")
     return out, sentences
+
+
+def _set_column(frame: pd.DataFrame, position: int, values: pd.Series) -> None:
+    """Replace the column at `position` (by position: names may repeat or be blank).
+
+    pandas-stubs types `isetitem`'s value as a scalar or an array; a Series is what
+    pandas documents and takes, so the array behind it is passed (same values, same
+    dtype, extension dtypes included).
+    """
+    frame.isetitem(position, values.array)
+
+
+def _named(values: pd.Series, name: Any) -> pd.Series:
+    """`values` under the column name `name` (any hashable: pandas-stubs' `rename` only
+    takes the scalar types it lists, so the attribute is set instead)."""
+    values.name = name
+    return values
 
 
 def _loses_values(before: pd.Series, after: pd.Series) -> bool:
@@ -599,26 +615,26 @@ def _converted(series: pd.Series, info: dict[str, Any]) -> tuple[pd.Series | Non
             "percent": "percent text read as numbers of percent (12.5% -> 12.5)",
             "thousands": "numbers with thousands separators read as numbers",
             "decimal_comma": "numbers with decimal commas read as numbers",
-        }.get(fmt, "numbers stored as text read as numbers")
-        return values.rename(series.name), described
+        }.get(str(fmt), "numbers stored as text read as numbers")
+        return _named(values, series.name), described
     if kind == "datetime" and fmt in ("epoch_s", "epoch_ms"):
-        unit = "s" if fmt == "epoch_s" else "ms"
-        values = pd.to_datetime(series.astype("float64"), unit=unit).astype("datetime64[ns]")
+        unit: Literal["s", "ms"] = "s" if fmt == "epoch_s" else "ms"
+        stamps = pd.to_datetime(series.astype("float64"), unit=unit).astype("datetime64[ns]")
         seconds = "seconds" if unit == "s" else "milliseconds"
-        return values.rename(series.name), f"epoch {seconds} read as dates"
+        return _named(stamps, series.name), f"epoch {seconds} read as dates"
     if kind == "datetime" and fmt == "objects":
         values = pd.to_datetime(series.astype(object), errors="coerce", utc=True)
-        return values.rename(series.name), "date objects read as dates (UTC)"
+        return _named(values, series.name), "date objects read as dates (UTC)"
     if kind == "datetime" and fmt not in (None, "year"):
-        return parse_dates(series, info).rename(series.name), f"date text ({fmt}) read as dates"
+        return _named(parse_dates(series, info), series.name), f"date text ({fmt}) read as dates"
     if kind == "boolean" and fmt == "text":
         lowered = series.astype(object).map(
             lambda v: v.strip().lower() if isinstance(v, str) else v
         )
         mapping = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
         values = lowered.map(mapping).astype("boolean")
-        return values.rename(series.name), "yes/no text read as booleans"
+        return _named(values, series.name), "yes/no text read as booleans"
     if fmt == "objects" and kind in ("numeric", "boolean"):
         values = pd.to_numeric(series.astype(object), errors="coerce").astype("float64")
-        return values.rename(series.name), "numbers held as Python objects read as numbers"
+        return _named(values, series.name), "numbers held as Python objects read as numbers"
     return None, ""

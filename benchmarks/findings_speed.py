@@ -11,7 +11,6 @@ columns: a summary every analyst already waits for.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import statistics
 import time
@@ -20,9 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-# the module, not the runtime package's function of the same name
-findings_module = importlib.import_module("minato_lite.runtime.minato.findings")
-semantic = importlib.import_module("minato_lite.runtime.minato.semantic")
+from minato_lite.runtime.minato import insights, semantic
 
 
 def mixed_frame(rows: int, seed: int = 0) -> pd.DataFrame:
@@ -90,10 +87,10 @@ def main() -> None:
     )
 
     types_s = best_of(args.runs, lambda: semantic.column_types(frame))
-    findings_s = best_of(args.runs, lambda: findings_module.findings(frame))
+    findings_s = best_of(args.runs, lambda: insights.findings(frame))
     describe_s = best_of(args.runs, lambda: frame.describe())
     describe_all_s = best_of(args.runs, lambda: frame.describe(include="all"))
-    found = findings_module.findings(frame)
+    found = insights.findings(frame)
 
     print("                               wall     cpu")
     print(f"column_types:                 {types_s[0]:5.2f} s {types_s[1]:5.2f} s")

@@ -1,4 +1,4 @@
-"""Key findings (runtime `minato.findings`): crafted data whose answer is known.
+"""Key findings (runtime `minato.insights`): crafted data whose answer is known.
 
 Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
     /tmp/venv-pd22/bin/python -m pytest --noconftest tests/test_findings.py
@@ -6,7 +6,6 @@ Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
 from pathlib import Path
@@ -15,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-# the module, not the package's function of the same name (`minato.findings(name)`)
-F = importlib.import_module("minato_lite.runtime.minato.findings")
+from minato_lite.runtime.minato import insights
+
+F = insights
 
 CORPUS = Path(__file__).parent / "hostile"
 N = 1000
@@ -477,3 +477,14 @@ def test_minato_findings_in_the_kernel_equals_findings_on_the_frame(tmp_path, mo
     types = minato.column_types("t")
     assert types["price"]["type"] == "numeric_text" and types["id"]["type"] == "identifier"
     assert {"column_types", "findings"} <= set(minato.__all__)
+
+
+def test_no_runtime_module_shares_a_name_with_a_function_of_the_package():
+    """Importing a submodule binds its name on the package: a module `findings` once
+    replaced the function `minato.findings` after its first call."""
+    from minato_lite.resources import runtime_dir
+    from minato_lite.runtime import minato
+
+    modules = {p.stem for p in runtime_dir().glob("*.py")} - {"__init__"}
+    assert modules >= {"semantic", "insights"}
+    assert modules.isdisjoint(minato.__all__)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import importlib
 import json
 import os
 import sys
@@ -255,32 +254,20 @@ def unique_columns(frame):
     return frame.loc[:, ~frame.columns.duplicated()]
 
 
-def _submodule(name: str):
-    """Import one of this package's modules (they need pandas, so only on first use).
-
-    Not `from . import findings`: that returns the function `findings` defined here,
-    and importing the module `findings` rebinds the package's attribute `findings` to
-    the module; the function is put back so `minato.findings()` keeps working.
-    """
-    full = f"{__name__}.{name}"
-    if full not in sys.modules:
-        public = globals().get(name)
-        importlib.import_module(full)
-        if public is not None:
-            globals()[name] = public
-    return sys.modules[full]
-
-
 def column_types(name: str | None = None) -> dict[str, dict[str, Any]]:
     """Semantic type of each column of a dataset (identifier, numeric_text, datetime, ...),
     keyed by column name ("a.1" for a second "a"); see `minato.semantic`."""
-    return _submodule("semantic").column_types(load(name))
+    from . import semantic  # pandas and numpy: imported on first use, not at kernel start
+
+    return semantic.column_types(load(name))
 
 
 def findings(name: str | None = None) -> list[dict[str, Any]]:
     """Ranked key findings about a dataset: one sentence each, with the numbers behind
-    it; see `minato.findings` (the module) for the kinds and thresholds."""
-    return _submodule("findings").findings(load(name))
+    it; see `minato.insights` for the kinds and thresholds."""
+    from . import insights  # pandas and numpy: imported on first use, not at kernel start
+
+    return insights.findings(load(name))
 
 
 def load_all() -> dict[str, Any]:

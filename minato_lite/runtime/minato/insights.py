@@ -1,4 +1,7 @@
-"""Key findings: the few sentences an analyst would say first about a table.
+"""Key findings (`minato.insights`): the few sentences an analyst would say first about
+a table. In a kernel, `minato.findings(name)` runs `findings` on a loaded dataset; the
+module is not called `findings` because importing it would rebind the package's
+attribute of that name, the function, to the module.
 
 `findings(frame)` returns a ranked list of dicts, each one plain-English sentence
 with the numbers behind it (``text``), what it is about (``kind``, ``columns``),

@@ -261,3 +261,36 @@ def test_category_dtype_and_datetime_dtype_keep_their_meaning():
     assert kind(pd.Categorical(["lo", "hi", "lo"])) == "categorical"
     assert kind(pd.to_datetime(["2024-01-01", "2024-02-01"])) == "datetime"
     assert kind(pd.to_timedelta(["1 days", "2 days"])) == "numeric"
+
+
+# long columns: every value is checked, not only the first ones
+
+
+def test_one_malformed_number_late_in_a_long_column_keeps_it_text():
+    prices = [f"${1000 + i:,}.50" for i in range(500)]
+    assert type_of(prices, name="price")["type"] == "numeric_text"
+    prices[450] = "$1.234.5"  # not a number in any of the formats
+    assert kind(prices, name="price") != "numeric_text"
+
+
+def test_unusual_characters_late_in_a_long_column_are_judged_as_they_are():
+    codes = [f"A{i:04d}" for i in range(300)]
+    assert kind(codes, name="code") == "identifier"
+    # each piece around the NUL would pass on its own; the value as a whole does not
+    assert kind([*codes[:250], "A\x000250", *codes[251:]], name="code") != "identifier"
+    assert kind([*codes[:250], "A 0250", *codes[251:]], name="code") != "identifier"
+    arabic = [f"{i:,}" for i in range(1000, 1300)] + ["١٢٣"]  # Arabic-Indic digits are digits
+    assert type_of(arabic, name="n")["type"] == "numeric_text"
+
+
+def test_long_columns_of_decimal_commas_and_accounting_negatives_convert_exactly():
+    frame = pd.DataFrame(
+        {
+            "eu": [f"{i:,}.5".replace(",", " ").replace(".", ",").replace(" ", ".")
+                   for i in range(1000, 1400)],
+            "usd": [f"(${i:,}.25)" if i % 2 else f"${i:,}.25" for i in range(1000, 1400)],
+        }
+    )  # fmt: skip
+    out, _ = semantic.convert(frame)
+    assert out["eu"].iloc[0] == 1000.5 and out["eu"].iloc[-1] == 1399.5
+    assert out["usd"].tolist()[:2] == [1000.25, -1001.25]

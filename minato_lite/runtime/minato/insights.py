@@ -189,6 +189,8 @@ class _Column:
     #: time as float seconds (NaN missing) for the datetime column
     seconds: np.ndarray | None = None
     distinct: int = 0
+    #: how many of `numbers` are inf or -inf
+    infinite: int = 0
 
     @property
     def count(self) -> int:
@@ -305,31 +307,36 @@ def _column(
     # the caller's factorization describes the column only while it is unconverted
     known = factorized if series is raw else None
     kind = info.get("type", "text")
+    # missing values are counted on the arrays computed below (NaN, NaT as NaN, code -1):
+    # the same cells pandas' isna() counts, without another pass through pandas
     column = _Column(
-        key=key,
-        position=position,
-        type=kind,
-        info=info,
-        series=series,
-        rows=len(series),
-        missing=int((known[0] < 0).sum()) if known is not None else int(series.isna().sum()),
+        key=key, position=position, type=kind, info=info, series=series, rows=len(series), missing=0
     )
     dtype = series.dtype
-    if kind == "datetime" and info.get("format") == "year":
-        column.seconds = series.to_numpy(dtype="float64", na_value=np.nan)
-        column.distinct = len(np.unique(column.seconds[~np.isnan(column.seconds)]))
-        return column
-    if kind == "datetime" and ptypes.is_datetime64_any_dtype(dtype):
-        column.seconds = _seconds(series)
-        column.distinct = len(np.unique(column.seconds[~np.isnan(column.seconds)]))
+    if kind == "datetime" and (
+        info.get("format") == "year" or ptypes.is_datetime64_any_dtype(dtype)
+    ):
+        if info.get("format") == "year":
+            column.seconds = series.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            column.seconds = _seconds(series)
+        gaps = np.isnan(column.seconds)
+        column.missing = int(gaps.sum())
+        column.distinct = len(np.unique(column.seconds[~gaps]))
         return column
     if kind in ("numeric", "numeric_text", "boolean") and _numeric_dtype(dtype):
         numbers = _floats(series)
         column.numbers = numbers
-        finite = numbers[np.isfinite(numbers)]
+        gaps = np.isnan(numbers)
+        column.missing = int(gaps.sum())
+        finite = numbers[~gaps]
+        infinite = np.isinf(finite)
+        column.infinite = int(infinite.sum())
+        if column.infinite:
+            finite, infinite_values = finite[~infinite], finite[infinite]
+            column.distinct = len(np.unique(infinite_values))
         column.ordered = np.sort(finite)
-        infinite = numbers[np.isinf(numbers)]
-        column.distinct = _distinct_sorted(column.ordered) + len(np.unique(infinite))
+        column.distinct += _distinct_sorted(column.ordered)
         if kind == "boolean":
             column.codes, column.labels = _codes(series)
         elif _small_integers(column.ordered, column.distinct) and column.count == len(finite):
@@ -337,6 +344,7 @@ def _column(
             column.codes, column.labels = codes, [_num(float(v)) for v in labels]
         return column
     column.codes, column.labels = known if known is not None else _codes(series)
+    column.missing = int(np.count_nonzero(column.codes < 0))
     column.distinct = len(column.labels)
     return column
 
@@ -683,7 +691,9 @@ def _zeros(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     for c in columns:
         if not c.quantity or c.grouping or c.count == 0:
             continue  # a class coded 0/1/2 is a label, its zeros are not news
-        zeros = int(np.count_nonzero(c.numbers == 0))
+        assert c.ordered is not None  # quantities have their sorted finite numbers
+        # the zeros (and -0.0) sit side by side in the sorted values
+        zeros = int(np.searchsorted(c.ordered, 0.0, "right") - np.searchsorted(c.ordered, 0.0))
         share = zeros / c.count
         if share <= ZEROS_SHARE:
             continue
@@ -699,7 +709,7 @@ def _infinite(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     for c in columns:
         if c.numbers is None:
             continue
-        infinite = int(np.count_nonzero(np.isinf(c.numbers)))
+        infinite = c.infinite
         if infinite:
             text = (
                 f"{c.key} holds {_many(infinite, 'infinite value')} (inf or -inf); "
@@ -886,10 +896,13 @@ def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Only pairs with a gappy column need the masked sums; those are thin products
     against the gappy columns' masks, so a table with a few gaps costs one Gram matrix.
     """
+    values = np.asfortranarray(values)  # columns contiguous: the reductions below run down them
     present = ~np.isnan(values)
     counts = present.sum(axis=0).astype("float64")
-    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(counts, 1)
-    centred = np.where(present, values - means, 0.0)
+    centred = np.where(present, values, 0.0)
+    means = centred.sum(axis=0) / np.maximum(counts, 1)
+    centred -= means
+    centred[~present] = 0.0
     squared = centred * centred
     cross = centred.T @ centred
     columns = values.shape[1]
@@ -899,10 +912,11 @@ def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pairs = np.repeat(counts[:, None], columns, axis=1)
     gappy = np.flatnonzero(counts < values.shape[0])
     if len(gappy):
-        mask = present[:, gappy].astype("float64")
+        present_f = present.astype("float64")
+        mask = present_f[:, gappy]
         sums[:, gappy] = centred.T @ mask
         squares[:, gappy] = squared.T @ mask
-        pairs[:, gappy] = present.T.astype("float64") @ mask
+        pairs[:, gappy] = present_f.T @ mask
     with np.errstate(all="ignore"):
         cov = cross - sums * sums.T / pairs
         var_i = squares - sums**2 / pairs
@@ -912,14 +926,14 @@ def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Average ranks per column (ties share their mean rank), NaN stays NaN."""
-    out = np.full(values.shape, np.nan)
+    out = np.full(values.shape, np.nan, order="F")
     for j in range(values.shape[1]):
         column = values[:, j]
         present = np.flatnonzero(~np.isnan(column))
         if len(present) == 0:
             continue
         x = column[present]
-        order = np.argsort(x, kind="stable")
+        order = np.argsort(x)  # not stable: tied values share one average rank anyway
         ordered = x[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         ends = np.r_[starts[1:], len(ordered)]
@@ -1023,23 +1037,30 @@ class _GroupStats:
 def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, _GroupStats]:
     """Group sums of every grouping against every quantity column in one matrix product:
     a one-hot row per observation (all groupings side by side) times the centred values."""
+    values = np.asfortranarray(values)  # columns contiguous: the reductions run down them
     present = ~np.isnan(values)
-    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred = np.where(present, values - means, 0.0)
+    centred = np.where(present, values, 0.0)
+    means = centred.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    centred -= means
+    centred[~present] = 0.0
     gappy = np.flatnonzero(~present.all(axis=0))
-    stacked = np.hstack([centred, present[:, gappy].astype("float64")])
-    squares = (centred**2).sum(axis=0)
+    squares = np.einsum("ij,ij->j", centred, centred)
     widths = [len(g.labels) for g in groupings]
-    onehot = np.zeros((values.shape[0], sum(widths)))
+    rows = values.shape[0]
+    # one-hot labels, one row per label (all groupings stacked), filled through flat
+    # indices: a scatter into contiguous memory, not a two-index fancy assignment
+    onehot = np.zeros((sum(widths), rows))
     offset = 0
     for g, width in zip(groupings, widths, strict=True):
         codes = g.codes
         assert codes is not None
-        rows = np.flatnonzero(codes >= 0)
-        onehot[rows, offset + codes[rows]] = 1.0
+        labelled = np.flatnonzero(codes >= 0)
+        onehot.put((offset + codes[labelled]) * rows + labelled, 1.0)
         offset += width
-    sums_all = onehot.T @ stacked
-    sizes_all = onehot.sum(axis=0)
+    sums_all = onehot @ centred
+    if len(gappy):
+        sums_all = np.hstack([sums_all, onehot @ present[:, gappy].astype("float64")])
+    sizes_all = onehot.sum(axis=1)
     out: dict[int, _GroupStats] = {}
     offset = 0
     for g, width in zip(groupings, widths, strict=True):
@@ -1102,20 +1123,31 @@ def _numbers(column: _Column) -> np.ndarray:
 
 
 def _quantity_matrix(quantities: list[_Column], table: list[_Column] | None = None) -> np.ndarray:
-    """Numbers of these columns side by side (rows x columns), infinities as NaN."""
+    """Numbers of these columns side by side (rows x columns), infinities as NaN.
+
+    Column-major (Fortran order): every statistic here reduces down the rows of one
+    column, and numpy does that several times faster on contiguous columns (reduceat,
+    sums, where). Treat the result as read-only: it may be the shared matrix itself.
+    """
     if isinstance(table, _Table):
         if table.numbers is None:
             having = [c for c in table if c.numbers is not None]
             table.where = {c.position: i for i, c in enumerate(having)}
-            matrix = np.empty((len(table[0].series) if table else 0, len(having)), order="F")
-            for i, c in enumerate(having):
-                matrix[:, i] = c.numbers
-            matrix[~np.isfinite(matrix)] = np.nan
-            table.numbers = matrix
-        return table.numbers[:, [table.where[c.position] for c in quantities]]
-    values = np.column_stack([_numbers(c) for c in quantities]).astype("float64")
-    values[~np.isfinite(values)] = np.nan
-    return values
+            table.numbers = _stacked(having, len(table[0].series) if table else 0)
+        picked = [table.where[c.position] for c in quantities]
+        if picked == list(range(table.numbers.shape[1])):
+            return table.numbers
+        return table.numbers[:, picked]  # a column selection of an F array stays F
+    return _stacked(quantities, len(quantities[0].series) if quantities else 0)
+
+
+def _stacked(columns: list[_Column], rows: int) -> np.ndarray:
+    matrix = np.empty((rows, len(columns)), order="F")
+    for i, c in enumerate(columns):
+        matrix[:, i] = _numbers(c)
+        if c.infinite:
+            np.copyto(matrix[:, i], np.nan, where=np.isinf(matrix[:, i]))
+    return matrix
 
 
 def _groups_and_associations(
@@ -1226,12 +1258,16 @@ def _cramers(groupings: list[_Column]) -> list[dict[str, Any]]:
 def _cramers_v(a: _Column, b: _Column) -> float | None:
     """Cramer's V with Bergsma's small-sample bias correction."""
     assert a.codes is not None and b.codes is not None
-    both = (a.codes >= 0) & (b.codes >= 0)
-    n = int(both.sum())
+    ka, kb = len(a.labels), len(b.labels)
+    if a.missing or b.missing:
+        both = (a.codes >= 0) & (b.codes >= 0)
+        pairs = a.codes[both] * kb + b.codes[both]
+    else:  # no label missing: no mask to build and apply
+        pairs = a.codes * kb + b.codes
+    n = len(pairs)
     if n < MIN_PAIRS:
         return None
-    ka, kb = len(a.labels), len(b.labels)
-    table = np.bincount(a.codes[both] * kb + b.codes[both], minlength=ka * kb).reshape(ka, kb)
+    table = np.bincount(pairs, minlength=ka * kb).reshape(ka, kb)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0].astype("float64")
     r, k = table.shape
     if r < 2 or k < 2:
@@ -1292,14 +1328,17 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
         return []
     has_time = ~np.isnan(axis.seconds)
     times, inverse = np.unique(axis.seconds[has_time], return_inverse=True)
-    values = _quantity_matrix(quantities, columns)[has_time]
+    values = _quantity_matrix(quantities, columns)
+    if not has_time.all():
+        values = _take_rows(values, has_time)
     present = ~np.isnan(values)
     if len(times) == len(values):  # one row per time stamp: the values, in time order
         order = np.empty(len(times), dtype="int64")
         order[inverse] = np.arange(len(times))
-        means = values[order]
+        in_order = bool(np.all(order[1:] > order[:-1]))  # rows already sorted by time
+        means = values if in_order else _take_rows(values, order)
     else:
-        means = np.full((len(times), values.shape[1]), np.nan)
+        means = np.full((len(times), values.shape[1]), np.nan, order="F")
     for j in range(values.shape[1] if len(times) < len(values) else 0):
         # the mean per distinct time; NaN where the column has no value then
         count = np.bincount(inverse, weights=present[:, j], minlength=len(times))
@@ -1309,15 +1348,26 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
     yearly = axis.info.get("format") == "year"
     cycles = [] if yearly else _calendar_cycles(times, budget.max_cycle_units)
     bin_times, bin_means = _binned(times, means)
+    points = np.isfinite(means).sum(axis=0)
     out = []
     for j, q in enumerate(quantities):
         ok = np.isfinite(bin_means[:, j])
-        if np.isfinite(means[:, j]).sum() < MIN_TIME_POINTS:
+        if points[j] < MIN_TIME_POINTS:
             continue
         trend = _trend(axis, q, bin_times[ok, j], bin_means[ok, j])
         if trend:
             out.append(trend)
     out.extend(_seasonal(axis, quantities, means, cycles))
+    return out
+
+
+def _take_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`matrix[rows]`, kept column-major: numpy returns a row-major copy for a row
+    selection, on which the per-column reductions that follow run several times slower."""
+    count = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)
+    out = np.empty((count, matrix.shape[1]), order="F")
+    for j in range(matrix.shape[1]):
+        out[:, j] = matrix[:, j][rows]
     return out
 
 

@@ -381,8 +381,35 @@ def _code_like(values: pd.Series) -> bool:
 def _all_match(values: pd.Series, pattern: str) -> bool:
     """Every value (text) matches. A plain loop over a compiled pattern, not `.str`:
     the same `re` semantics, it stops at the first value that fails, and it skips
-    pandas' per-value overhead (this runs on every distinct value of every text column)."""
-    return all(map(re.compile(pattern).fullmatch, values.tolist()))
+    pandas' per-value overhead (this runs on every distinct value of every text column).
+
+    Many values (a column of prices, every one distinct) are matched by their digit
+    shapes ("$1,234.50" -> "$9,999.99"): a handful of shapes instead of 100,000 regex
+    calls. The answer is the same for every pattern given here, because they name
+    digits only as ``\\d`` (or inside a class holding all of them), never one digit:
+    `_LEADING_ZERO` ("0" then digits) goes through `_any_match` instead.
+    """
+    texts = values.tolist()
+    match = re.compile(pattern).fullmatch
+    if not all(map(match, texts[:SAMPLE_VALUES])):
+        return False  # most failures show at once: no shapes computed for them
+    rest = texts[SAMPLE_VALUES:]
+    shapes = _digit_shapes(rest) if rest else None
+    return all(map(match, rest if shapes is None else shapes))
+
+
+_DIGITS_AS_NINE = bytes.maketrans(b"0123456789", b"9999999999")
+
+
+def _digit_shapes(texts: list[str]) -> list[str] | None:
+    """The distinct texts with every ASCII digit written as 9, in order of appearance;
+    None when a text holds the NUL that separates them here."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:
+        return None
+    # UTF-8 bytes of other characters are all >= 0x80: only the digits change
+    shapes = joined.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_NINE)
+    return [s.decode("utf-8", "surrogatepass") for s in dict.fromkeys(shapes.split(b"\x00"))]
 
 
 def _any_match(values: pd.Series, pattern: str) -> bool:
@@ -479,12 +506,22 @@ def parse_numbers(text: pd.Series, info: dict[str, Any]) -> pd.Series:
     translate = str.maketrans(table)
     values = text.astype(object).tolist()
     if not symbol[1:] and ptypes.infer_dtype(text, skipna=True) == "string":
-        # the common case, text and missing values only: one comprehension
-        words = [v.translate(translate) if type(v) is str else None for v in values]
-        negative = np.array([type(v) is str and "(" in v for v in values], dtype=bool)
+        # the common case, text and missing values only. `str.replace` of the characters
+        # that occur, one pass each, is several times faster than `str.translate` with a
+        # table, and gives the same words: the deletions are independent, and "," becomes
+        # "." only after every "." is gone
+        words = [v if type(v) is str else None for v in values]
+        everything = "".join([v for v in words if v is not None])
+        for char, replacement in table.items():
+            if char in everything:
+                new = replacement or ""
+                words = [v if v is None else v.replace(char, new) for v in words]
         numbers = pd.to_numeric(pd.Series(words, index=text.index, dtype=object), errors="coerce")
         numbers = numbers.astype("float64")
-        return numbers.where(~negative, -numbers.abs()) if negative.any() else numbers
+        if "(" not in everything:
+            return numbers
+        negative = np.array([type(v) is str and "(" in v for v in values], dtype=bool)
+        return numbers.where(~negative, -numbers.abs())
     words = []
     negative = np.zeros(len(text), dtype=bool)
     for i, value in enumerate(values):  # mixed objects: one pass, plain str methods

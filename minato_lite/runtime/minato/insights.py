@@ -31,7 +31,10 @@ source, ``model/alerts.py`` and ``config_default.yaml``), the constant says why.
 
 from __future__ import annotations
 
+import html
 import math
+import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +45,7 @@ from pandas.api import types as ptypes
 
 from . import semantic
 
-__all__ = ["KINDS", "SECTIONS", "Budget", "findings"]
+__all__ = ["KINDS", "SECTIONS", "Budget", "compare_groups", "findings", "findings_markdown"]
 
 SECTIONS = (
     "overview",
@@ -239,6 +242,146 @@ def findings(
         )
         found = _cut(found, budget.max_findings)
     return found + [_finding("note", [], 0.0, text) for text in notes]
+
+
+def compare_groups(
+    frame: pd.DataFrame,
+    by: str | None = None,
+    types: dict[str, dict[str, Any]] | None = None,
+    *,
+    budget: Budget | None = None,
+) -> dict[str, Any] | None:
+    """The numeric columns of `frame` compared across the groups of one categorical
+    column, with the same computation as the ``group_difference`` findings (their
+    effect sizes are equal, value for value).
+
+    `by` is a column key; by default the grouping the findings use (the categorical
+    with 2-12 groups whose groups differ most across the numbers), else the first
+    categorical with 2-12 groups. None when there is none, or no numeric column.
+
+    Returns ``by`` (key), ``position``, ``chosen`` (``"asked"``, ``"differs_most"`` or
+    ``"first"``), ``labels`` (group names as text, in order of first appearance),
+    ``sizes`` (rows per group), ``measures`` (per numeric column: ``column``,
+    ``position``, ``means`` and ``counts`` per group, ``eta2``, ``omega2``, ``cohen_d``
+    for two groups, and ``differs``: omega squared at least `GROUP_EFFECT`), ``notes``,
+    and ``codes``: each row's group (-1 where missing), a numpy array for plotting.
+    """
+    budget = budget or Budget()
+    notes: list[str] = []
+    with np.errstate(all="ignore"):
+        columns = _columns(frame, types, budget, notes)
+        analysis = _group_analysis(columns, budget, notes)
+    candidates = [
+        g
+        for g in analysis.groupings
+        if GROUPS[0] <= g.distinct <= GROUPS[1] and g.position in analysis.stats
+    ]
+    if by is not None:
+        chosen = next((g for g in candidates if g.key == by), None)
+        if chosen is None:
+            keys = ", ".join(repr(g.key) for g in candidates) or "none"
+            raise LookupError(
+                f"{by!r} is not a column with {GROUPS[0]}-{GROUPS[1]} groups to compare "
+                f"numbers across; these are: {keys}"
+            )
+        why = "asked"
+    elif analysis.main is not None:
+        chosen, why = analysis.main, "differs_most"
+    elif candidates:
+        chosen, why = candidates[0], "first"
+    else:
+        return None
+    stats = analysis.stats[chosen.position]
+    measures = []
+    for j, q in enumerate(analysis.quantities):
+        if q.position == chosen.position:
+            continue  # a class coded as numbers is not compared with itself
+        counts, means = stats.counts[:, j], stats.means[:, j]
+        omega, d = float(stats.omega2[j]), float(stats.cohen_d[j])
+        two = int((counts > 0).sum()) == 2
+        measures.append(
+            {
+                "column": q.key,
+                "position": q.position,
+                "means": [
+                    _rounded(m) if c > 0 else None for m, c in zip(means, counts, strict=True)
+                ],
+                "counts": [int(c) for c in counts],
+                "eta2": _plain(stats.eta2[j]),
+                "omega2": _plain(omega),
+                "cohen_d": _plain(abs(d)) if two and math.isfinite(d) else None,
+                "differs": math.isfinite(omega) and omega >= GROUP_EFFECT,
+            }
+        )
+    assert chosen.codes is not None  # groupings are the columns with codes
+    return {
+        "by": chosen.key,
+        "position": chosen.position,
+        "chosen": why,
+        "labels": [_group_label(v) for v in chosen.labels],
+        "sizes": [int(n) for n in _label_counts(chosen)],
+        "measures": measures,
+        "notes": notes,
+        "codes": chosen.codes,
+    }
+
+
+def _group_label(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _rounded(value: float, digits: int = 6) -> float | None:
+    """A mean for a table: 6 significant digits (more than a table shows, fewer than
+    the last bits where numpy versions may differ)."""
+    value = float(value)
+    return float(f"{value:.{digits}g}") if math.isfinite(value) else None
+
+
+#: how many findings `findings_markdown` lists (the rest are counted)
+SHOWN_FINDINGS = 10
+#: Markdown's specials but ">", which HTML escaping turns into an inert &gt;
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def _md_text(text: object) -> str:
+    """User text as inert Markdown, exactly as the host's `minato_lite.markup.md_text`
+    (this package runs alone in the browser, so it cannot import it; a test keeps the
+    two equal): no links, emphasis, HTML, math or line breaks."""
+    flat = " ".join(str(text).split())
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
+
+
+def findings_markdown(
+    found: list[dict[str, Any]],
+    anchors: dict[str, str] | None = None,
+    *,
+    shown: int = SHOWN_FINDINGS,
+) -> str:
+    """`found` (from `findings`) as a ranked Markdown list: one escaped sentence each,
+    linked to the heading of the section that shows it when `anchors` names one
+    (section -> heading id, as JupyterLab makes it: the heading's text, spaces as
+    "-"), then how many more there are and the notes."""
+    ranked = [f for f in found if f["kind"] != "note"]
+    notes = [f["text"] for f in found if f["kind"] == "note"]
+    anchors = anchors or {}
+    lines = []
+    for number, item in enumerate(ranked[:shown], start=1):
+        line = f"{number}. {_md_text(item['text'])}"
+        anchor = anchors.get(item["section"])
+        if anchor:
+            title = _md_text(anchor.replace("-", " "))
+            line += f" [{title} \u2193](#{urllib.parse.quote(anchor, safe='-_.:')})"
+        lines.append(line)
+    if not ranked:
+        lines.append("Nothing stands out: no column or pair of columns passed a threshold.")
+    if len(ranked) > shown:
+        more = len(ranked) - shown
+        lines.append(
+            f"\n{more} more finding{'s' if more > 1 else ''}: `minato.findings()` lists them all."
+        )
+    if notes:
+        lines.append("\n> **Notes:** " + " ".join(_md_text(n) for n in notes))
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- columns
@@ -1150,14 +1293,20 @@ def _stacked(columns: list[_Column], rows: int) -> np.ndarray:
     return matrix
 
 
-def _groups_and_associations(
-    columns: list[_Column], frame: pd.DataFrame, budget: Budget, notes: list[str]
-):
-    """Group differences for the main categorical; high_correlation for other
-    categorical-number pairs (eta) and categorical pairs (Cramer's V)."""
+@dataclass
+class _Groups:
+    """Every grouping against every quantity: what group differences, associations and
+    the group comparison table (`compare_groups`) all read, so their numbers agree."""
+
+    groupings: list[_Column]
+    quantities: list[_Column]
+    stats: dict[int, _GroupStats]
+    main: _Column | None
+
+
+def _group_analysis(columns: list[_Column], budget: Budget, notes: list[str]) -> _Groups:
     groupings = _group_columns(columns, budget, notes)
     quantities = _quantities(columns, budget)
-    out: list[dict[str, Any]] = []
     stats: dict[int, _GroupStats] = {}
     if groupings and quantities:
         stats = _all_group_stats(groupings, _quantity_matrix(quantities, columns))
@@ -1165,7 +1314,19 @@ def _groups_and_associations(
             if q.position in stats:  # never grouped against itself
                 stats[q.position].eta2[j] = np.nan
                 stats[q.position].omega2[j] = np.nan
-    main = _main_grouping(groupings, stats)
+    return _Groups(groupings, quantities, stats, _main_grouping(groupings, stats))
+
+
+def _groups_and_associations(
+    columns: list[_Column], frame: pd.DataFrame, budget: Budget, notes: list[str]
+):
+    """Group differences for the main categorical; high_correlation for other
+    categorical-number pairs (eta) and categorical pairs (Cramer's V)."""
+    analysis = _group_analysis(columns, budget, notes)
+    groupings, quantities, stats, main = (
+        analysis.groupings, analysis.quantities, analysis.stats, analysis.main
+    )
+    out: list[dict[str, Any]] = []
     for g in groupings:
         result = stats.get(g.position)
         if result is None:

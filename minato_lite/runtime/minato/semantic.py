@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-__all__ = ["TYPES", "column_keys", "column_types", "convert", "dtype_type"]
+__all__ = ["TYPES", "column_keys", "column_types", "conversions", "convert", "dtype_type"]
 
 TYPES = (
     "identifier",
@@ -680,10 +680,21 @@ def convert(
 
     Years stay integers (they already sort and plot as numbers). A column whose
     conversion would lose a value (a text that does not parse) is left as it is.
+    `types` (default `column_types(frame)`) names the columns to look at: pass a subset
+    to convert only some kinds.
     """
+    out, done = conversions(frame, types)
+    return out, [item["text"] for item in done]
+
+
+def conversions(
+    frame: pd.DataFrame, types: dict[str, dict[str, Any]] | None = None
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """`convert`, saying what it did as data: per converted column its ``column`` key,
+    ``position``, ``how`` (a phrase), new ``dtype`` and the sentence (``text``)."""
     types = column_types(frame) if types is None else types
     out = frame.copy()
-    sentences: list[str] = []
+    done: list[dict[str, Any]] = []
     for key, info in types.items():
         position = info.get("position")
         if position is None or position >= frame.shape[1]:
@@ -695,8 +706,12 @@ def convert(
         if _loses_values(series, converted):
             continue
         _set_column(out, position, converted)
-        sentences.append(f"{key}: {how}, now {converted.dtype}.")
-    return out, sentences
+        dtype = str(converted.dtype)
+        done.append(
+            {"column": key, "position": position, "how": how, "dtype": dtype,
+             "text": f"{key}: {how}, now {dtype}."}
+        )  # fmt: skip
+    return out, done
 
 
 def _set_column(frame: pd.DataFrame, position: int, values: pd.Series) -> None:

@@ -8,7 +8,7 @@ Also checks that no identifier or constant column reaches minato's correlations.
 The data sets come from data packages on the registries we reach, bundled inside
 them (no download at run time): palmerpenguins, vega_datasets' local files,
 scikit-learn's and statsmodels' bundled tables. Each is written to CSV and read
-back with `minato_lite.datasets.load_inputs`, exactly as a site reads its input,
+back with `minato_lite.inputs.readers.load_inputs`, exactly as a site reads its input,
 so both tools see the same frame.
 
 ydata-profiling (4.18.4) and the data packages live in their own virtual

@@ -1,7 +1,8 @@
 """Key findings (runtime `minato.insights`): crafted data whose answer is known.
 
-Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
-    /tmp/venv-pd22/bin/python -m pytest --noconftest tests/test_findings.py
+Runs on the host's pandas and, unchanged, on the browser's versions (a venv with
+pandas==2.2.3 numpy==2.0.2 pytest, the repository on PYTHONPATH):
+    VENV/bin/python -m pytest --noconftest tests/test_findings.py
 """
 
 from __future__ import annotations
@@ -583,3 +584,15 @@ def test_the_runtime_escapes_markdown_exactly_as_the_host_does(text):
     from minato_lite.markup import md_text
 
     assert F._md_text(text) == md_text(text)
+
+
+def test_the_samples_give_the_pinned_types_findings_and_groups_on_this_pandas():
+    """The same list at build time (pandas 3) and in the browser (pandas 2.2): both
+    runs of this file compare against one file (`tests/support/golden.py` makes it)."""
+    from tests.support.golden import GOLDEN, current
+
+    pinned = json.loads(GOLDEN.read_text())
+    now = current()
+    assert sorted(now) == sorted(pinned)
+    for name in sorted(pinned):
+        assert now[name] == pinned[name], f"{name}: if intended, python -m tests.support.golden"

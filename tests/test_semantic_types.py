@@ -1,7 +1,8 @@
 """Semantic column types (runtime `minato.semantic`): what a column is for analysis.
 
-Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
-    /tmp/venv-pd22/bin/python -m pytest --noconftest tests/test_semantic_types.py
+Runs on the host's pandas and, unchanged, on the browser's versions (a venv with
+pandas==2.2.3 numpy==2.0.2 pytest, the repository on PYTHONPATH):
+    VENV/bin/python -m pytest --noconftest tests/test_semantic_types.py
 """
 
 from __future__ import annotations

@@ -1032,28 +1032,54 @@ def _row_key(column: _Column) -> np.ndarray:
 # --------------------------------------------------------------------------- pairs
 
 
-def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Centred:
+    """Columns of numbers centred on their means (0 where missing), which the Pearson
+    matrix and the group sums both start from."""
+
+    present: np.ndarray  # rows x columns, True where a value is
+    centred: np.ndarray
+    means: np.ndarray
+    counts: np.ndarray  # present values per column
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Centred:
+        values = np.asfortranarray(values)  # columns contiguous: reductions run down them
+        present = ~np.isnan(values)
+        counts = present.sum(axis=0).astype("float64")
+        centred = np.where(present, values, 0.0)
+        means = centred.sum(axis=0) / np.maximum(counts, 1)
+        centred -= means
+        centred[~present] = 0.0
+        return cls(present, centred, means, counts)
+
+    def columns(self, picked: list[int]) -> _Centred:
+        """The same for some of the columns (each column is centred on its own)."""
+        if picked == list(range(self.centred.shape[1])):
+            return self
+        return _Centred(
+            self.present[:, picked], self.centred[:, picked], self.means[picked],
+            self.counts[picked],
+        )  # fmt: skip
+
+
+def _correlation_matrix(values: np.ndarray | _Centred) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r between columns over the rows both have (pairwise complete), and the
     number of such rows, by matrix products instead of a loop over pairs.
 
     Only pairs with a gappy column need the masked sums; those are thin products
     against the gappy columns' masks, so a table with a few gaps costs one Gram matrix.
     """
-    values = np.asfortranarray(values)  # columns contiguous: the reductions below run down them
-    present = ~np.isnan(values)
-    counts = present.sum(axis=0).astype("float64")
-    centred = np.where(present, values, 0.0)
-    means = centred.sum(axis=0) / np.maximum(counts, 1)
-    centred -= means
-    centred[~present] = 0.0
+    prepared = values if isinstance(values, _Centred) else _Centred.of(values)
+    present, centred, counts = prepared.present, prepared.centred, prepared.counts
     squared = centred * centred
     cross = centred.T @ centred
-    columns = values.shape[1]
+    columns = centred.shape[1]
     # sums[i, j]: column i summed over the rows where j is present (likewise squares, pairs)
     sums = np.repeat(centred.sum(axis=0)[:, None], columns, axis=1)
     squares = np.repeat(squared.sum(axis=0)[:, None], columns, axis=1)
     pairs = np.repeat(counts[:, None], columns, axis=1)
-    gappy = np.flatnonzero(counts < values.shape[0])
+    gappy = np.flatnonzero(counts < centred.shape[0])
     if len(gappy):
         present_f = present.astype("float64")
         mask = present_f[:, gappy]
@@ -1100,7 +1126,7 @@ def _correlations(columns: list[_Column], frame: pd.DataFrame, budget: Budget, n
     if len(chosen) < 2:
         return []
     values = _quantity_matrix(chosen, columns)
-    pearson, pairs = _correlation_matrix(values)
+    pearson, pairs = _correlation_matrix(_centred(chosen, columns))
     rows = values.shape[0]
     if rows > budget.max_rank_rows:
         notes.append(
@@ -1177,15 +1203,11 @@ class _GroupStats:
     cohen_d: np.ndarray  # for two groups, else NaN
 
 
-def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, _GroupStats]:
+def _all_group_stats(groupings: list[_Column], prepared: _Centred) -> dict[int, _GroupStats]:
     """Group sums of every grouping against every quantity column in one matrix product:
     a one-hot row per observation (all groupings side by side) times the centred values."""
-    values = np.asfortranarray(values)  # columns contiguous: the reductions run down them
-    present = ~np.isnan(values)
-    centred = np.where(present, values, 0.0)
-    means = centred.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred -= means
-    centred[~present] = 0.0
+    present, centred, means = prepared.present, prepared.centred, prepared.means
+    values = centred  # its shape: rows x quantities
     gappy = np.flatnonzero(~present.all(axis=0))
     squares = np.einsum("ij,ij->j", centred, centred)
     widths = [len(g.labels) for g in groupings]
@@ -1253,10 +1275,22 @@ def _group_stats(
 
 class _Table(list):
     """The analysed columns, plus the one matrix of their numbers that the pairwise
-    findings (correlations, groups, time) all read, built once."""
+    findings (correlations, groups, time) all read, built once, and its centred form."""
 
     numbers: np.ndarray | None = None
     where: dict[int, int]
+    centred: _Centred | None = None
+
+
+def _centred(quantities: list[_Column], table: list[_Column]) -> _Centred:
+    """The centred numbers of these columns: from the table's one centred matrix."""
+    if not isinstance(table, _Table):
+        return _Centred.of(_quantity_matrix(quantities, table))
+    _quantity_matrix(quantities, table)  # builds the table's matrix and `where`
+    assert table.numbers is not None
+    if table.centred is None:
+        table.centred = _Centred.of(table.numbers)
+    return table.centred.columns([table.where[c.position] for c in quantities])
 
 
 def _numbers(column: _Column) -> np.ndarray:
@@ -1309,7 +1343,7 @@ def _group_analysis(columns: list[_Column], budget: Budget, notes: list[str]) ->
     quantities = _quantities(columns, budget)
     stats: dict[int, _GroupStats] = {}
     if groupings and quantities:
-        stats = _all_group_stats(groupings, _quantity_matrix(quantities, columns))
+        stats = _all_group_stats(groupings, _centred(quantities, columns))
         for j, q in enumerate(quantities):  # a coded class column is also a number:
             if q.position in stats:  # never grouped against itself
                 stats[q.position].eta2[j] = np.nan

@@ -255,6 +255,10 @@ def series_type(
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":  # plain numbers: no pandas detour
         values = series.to_numpy().astype("float64", copy=False)
         return _number_types(values.reshape(-1, 1), [words])[0]
+    if ptypes.is_object_dtype(dtype) or (
+        ptypes.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    ):  # text: its missing values are left to the codes (no dropna copy of every row)
+        return _object_type(series, words, factorized)
     present = series.dropna()
     count = len(present)
     if count == 0:
@@ -270,7 +274,7 @@ def series_type(
     if ptypes.is_numeric_dtype(dtype):
         values = present.to_numpy(dtype="float64", na_value=np.nan)
         return _number_types(values.reshape(-1, 1), [words])[0]
-    return _object_type(present, words, int(series.size), factorized)
+    return _object_type(present, words)
 
 
 def _constant_or(present: pd.Series, answer: dict[str, Any]) -> dict[str, Any]:
@@ -352,13 +356,19 @@ def _epoch_or_number(low: float, high: float, words: list[str]) -> dict[str, Any
 
 
 def _object_type(
-    present: pd.Series,
+    series: pd.Series,
     words: list[str],
-    rows: int,
     factorized: tuple[np.ndarray, Any] | None = None,
 ) -> dict[str, Any]:
-    """Text (or mixed Python objects): flags, numbers, dates, codes, labels or prose."""
-    inferred = ptypes.infer_dtype(present, skipna=True)
+    """Text (or mixed Python objects): flags, numbers, dates, codes, labels or prose.
+    `series` may hold missing values; `factorized` is its ``pd.factorize``, if known."""
+    inferred = ptypes.infer_dtype(series, skipna=True)
+    if inferred == "empty":
+        return {"type": "empty"}
+    if inferred == "string":  # text and missing values: the codes say which are missing
+        uniques, counts = _distinct_stripped(series, factorized)
+        return _text_type(uniques, counts, words)
+    present = series.dropna()
     if inferred == "boolean":
         return _constant_or(present, {"type": "boolean"})
     if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
@@ -370,18 +380,28 @@ def _object_type(
             return answer
     if inferred in ("datetime", "date", "datetime64"):
         return _constant_or(present.astype(str), {"type": "datetime", "format": "objects"})
-    text = present if inferred == "string" else present.map(str)
-    # every rule below looks at distinct values (weighted by their counts where it
-    # matters), never at every row: a 100,000-row label column has a handful. They are
-    # plain Python lists and `re` on purpose: pandas' `.str` costs a fixed ~50 us a call,
-    # which a file of 10,000 short text columns pays hundreds of thousands of times
-    uniques, counts = _distinct_stripped(text, factorized if inferred == "string" else None)
-    count = len(text)
+    uniques, counts = _distinct_stripped(present.map(str))
+    return _text_type(uniques, counts, words)
+
+
+def _text_type(uniques: list[str], counts: np.ndarray, words: list[str]) -> dict[str, Any]:
+    """Text by its distinct values (stripped) and how many rows hold each.
+
+    Every rule looks at distinct values (weighted by their counts where it matters),
+    never at every row: a 100,000-row label column has a handful. They are plain
+    Python lists and `re` on purpose: pandas' `.str` costs a fixed ~50 us a call,
+    which a file of 10,000 short text columns pays hundreds of thousands of times.
+    """
+    count = int(counts.sum())
+    if count == 0:
+        return {"type": "empty"}
     if count >= 2 and len(uniques) == 1:
         return {"type": "constant"}
     lengths = np.fromiter(map(len, uniques), dtype="float64", count=len(uniques))
-    longest_word = max(map(len, NA_TOKENS))
-    meaningful = [u for u in uniques if len(u) > longest_word or u.lower() not in NA_TOKENS]
+    # missing-value words are short: only the short values need a look
+    short = np.flatnonzero(lengths <= max(map(len, NA_TOKENS))).tolist()
+    dropped = {i for i in short if uniques[i].lower() in NA_TOKENS}
+    meaningful = [u for i, u in enumerate(uniques) if i not in dropped] if dropped else uniques
     if not meaningful:
         return {"type": "categorical"}
     lowered = {m.lower() for m in meaningful} if len(meaningful) <= 10 else set()
@@ -429,10 +449,10 @@ def _distinct_stripped(
     how many rows hold each."""
     if factorized is not None:
         codes, uniques = factorized
-        codes = codes[codes >= 0]
     else:
         codes, uniques = pd.factorize(text)  # on the Series: pyarrow-backed text stays fast
-    counts = np.bincount(codes, minlength=len(uniques)).astype("float64")
+    codes = np.asarray(codes)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype("float64")
     raw = list(np.asarray(uniques, dtype=object))
     stripped = list(map(str.strip, raw))
     # strip only removes characters: the same total length means nothing was stripped

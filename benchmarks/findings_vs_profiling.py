@@ -8,7 +8,7 @@ Also checks that no identifier or constant column reaches minato's correlations.
 The data sets come from data packages on the registries we reach, bundled inside
 them (no download at run time): palmerpenguins, vega_datasets' local files,
 scikit-learn's and statsmodels' bundled tables. Each is written to CSV and read
-back with `minato_lite.datasets.load_inputs`, exactly as a site reads its input,
+back with `minato_lite.inputs.readers.load_inputs`, exactly as a site reads its input,
 so both tools see the same frame.
 
 ydata-profiling (4.18.4) and the data packages live in their own virtual
@@ -148,12 +148,9 @@ def cached_profiles(python: Path, csv_folder: Path, frames_folder: Path, names: 
 
 
 def minato_side(csv_folder: Path, frames_folder: Path, names: list[str]) -> dict:
-    import importlib
-
-    from minato_lite.datasets import load_inputs
-
-    findings = importlib.import_module("minato_lite.runtime.minato.findings")
-    semantic = importlib.import_module("minato_lite.runtime.minato.semantic")
+    from minato_lite.inputs.readers import load_inputs
+    from minato_lite.runtime.minato import insights as findings
+    from minato_lite.runtime.minato import semantic
     frames_folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in names:
@@ -261,9 +258,9 @@ def recall(minato: dict, ydata: dict) -> tuple[int, int, int]:
 
 
 def findings_default() -> int | None:
-    import importlib
+    from minato_lite.runtime.minato import insights
 
-    return importlib.import_module("minato_lite.runtime.minato.findings").Budget().max_findings
+    return insights.Budget().max_findings
 
 
 def check_correlations(minato: dict) -> bool:

@@ -3,7 +3,8 @@
 Each file exercises something a real upload does: time zones, heavy gaps, a
 wide table, free text, booleans, a single column, unicode names in UTF-16, an
 Excel workbook with several sheets, typed Parquet, a web API payload and a
-Latin-1 CSV with semicolons and quoted newlines.
+Latin-1 CSV with semicolons and quoted newlines, and a ledger whose numbers and
+dates are written as text.
 
     python examples/generate_samples.py
 """
@@ -198,6 +199,35 @@ def legacy_latin1(rng: random.Random) -> None:
     (OUT / "legacy_latin1.csv").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
 
 
+def store_ledger(rng: random.Random) -> None:
+    """Numbers and dates written as text, as spreadsheets export them: currency, percent
+    and thousands separators, day-first dates, epoch seconds, a fiscal year, Y/N flags,
+    postcodes with leading zeros and invoice numbers."""
+    regions = {"North": 1.0, "South": 1.4, "East": 0.8, "West": 2.2}
+    start = pd.Timestamp("2021-01-04")
+    rows = []
+    for i in range(240):
+        region = rng.choice(list(regions))
+        issued = start + pd.Timedelta(days=3 * i + rng.randint(0, 2))
+        amount = round(regions[region] * rng.uniform(200, 1800), 2)
+        quantity = rng.randint(1, 40) * (100 if rng.random() < 0.3 else 1)
+        rows.append(
+            {
+                "invoice": f"INV-{i + 1:04d}",
+                "issued": issued.strftime("%d/%m/%Y"),
+                "created_at": int((issued + pd.Timedelta(hours=9)).timestamp()),
+                "fiscal_year": issued.year,
+                "region": region,
+                "amount": f"${amount:,.2f}",
+                "discount": f"{rng.choice([0, 2.5, 5, 10, 12.5])}%",
+                "quantity": f"{quantity:,}",
+                "paid": rng.choice(["Y", "Y", "Y", "N"]),
+                "postcode": rng.choice(["02139", "01002", "10001", "94103", "00501"]),
+            }
+        )
+    pd.DataFrame(rows).to_csv(OUT / "store_ledger.csv", index=False)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for seed, make in enumerate(
@@ -213,6 +243,7 @@ def main() -> None:
             measurements,
             api_payload,
             legacy_latin1,
+            store_ledger,
         ]
     ):
         make(random.Random(seed))

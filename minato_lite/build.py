@@ -107,7 +107,7 @@ def prepare(
         docs.append(builders.code_notebook(sources, [p.name for p in profiles]))
     if analysis != "custom":
         docs.append(builders.explorer_notebook([p.name for p in profiles]))
-    files = site_contents(datasets, docs, title)
+    files = site_contents(datasets, docs, title, profiles)
     check_data_size(files.data_bytes(), max_bytes, sampled=sample is not None)
     return Prepared(
         title=title,

@@ -10,14 +10,16 @@ from __future__ import annotations
 import html
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+#: Markdown's specials but ">", which HTML escaping turns into an inert &gt;
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
 def md_text(text: object) -> str:
     """User text as inert Markdown: no links, emphasis, HTML, math or line breaks."""
     flat = " ".join(str(text).split())
-    escaped = html.escape(flat, quote=True)  # <, >, & and quotes become entities
-    return _MD_SPECIAL.sub(r"\\\1", escaped)
+    # Markdown's specials first, then HTML's: the other way round, the "#" of the
+    # entity for a quote (&#x27;) was escaped too and the page showed "&#x27;"
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
 
 
 def md_code(text: object) -> str:

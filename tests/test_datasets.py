@@ -128,3 +128,29 @@ def test_broken_files_raise_one_clear_user_error(tmp_path, name, content, messag
     with pytest.raises(UserError, match=message) as info:
         load_inputs([path])
     assert name in str(info.value)
+
+
+def test_numbers_and_dates_written_as_text_are_read_as_numbers_and_dates_and_said(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "invoice,price,share,when,paid\n"
+        'A-1,"$1,234.50",12.5%,13/01/2024,Y\n'
+        "A-2,$5.00,3%,14/01/2024,N\n"
+        "A-3,($2.25),n/a,15/01/2024,Y\n"
+    )
+    [dataset] = load_inputs([path])
+    frame = dataset.frame
+    assert frame["price"].tolist() == [1234.5, 5.0, -2.25]
+    assert frame["share"].tolist()[:2] == [12.5, 3.0] and frame["share"].isna().iloc[2]
+    assert str(frame["when"].dtype) == "datetime64[ns]" and frame["when"].dt.day.tolist() == [
+        13, 14, 15
+    ]  # fmt: skip
+    assert frame["paid"].tolist() == ["Y", "N", "Y"], "yes/no text stays as written"
+    assert [c.column for c in dataset.conversions] == ["price", "share", "when"]
+    assert dataset.conversions[0].text == "price: currency text ($) read as numbers, now float64."
+
+
+def test_columns_already_typed_are_not_converted_again():
+    frame = pd.DataFrame({"x": [1.5, 2.5], "when": pd.to_datetime(["2024-01-01", "2024-01-02"])})
+    [dataset] = load_inputs({"t": frame})
+    assert dataset.conversions == () and dataset.frame.equals(frame)

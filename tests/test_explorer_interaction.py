@@ -234,12 +234,18 @@ def explorer(site, monkeypatch, tmp_path) -> Iterator[Explorer]:
         plt.switch_backend(backend)
 
 
-def test_first_chart_shows_the_first_numeric_column_without_any_choice(explorer):
-    assert explorer["column"].value == "order_id"
+def test_first_chart_shows_the_first_measure_not_the_identifier_before_it(explorer):
+    assert explorer["column"].value == "units", "order_id is a key, not a quantity"
     assert explorer["dataset"].value == "sales"
     chart = assert_drew(explorer.started)
-    assert "order_id" in chart.title
+    assert "units" in chart.title and "histogram" in chart.title
     assert "12 of 12 rows" in explorer.started.status
+
+
+def test_an_identifier_chosen_by_hand_is_counted_not_charted_as_a_measure(explorer):
+    redraw = explorer.set(column="order_id", chart="histogram")
+    chart = assert_drew(redraw)
+    assert "bar of value counts (not a measure)" in chart.title
 
 
 def test_choosing_a_dataset_picks_its_first_numeric_column_and_redraws_once(explorer):
@@ -263,7 +269,7 @@ def test_going_back_to_a_dataset_draws_its_first_numeric_column_again(explorer):
     explorer.set(dataset="reviews")
     assert explorer["column"].value == "stars"
     redraw = explorer.set(dataset="sales")
-    assert explorer["column"].value == "order_id"
+    assert explorer["column"].value == "units"
     assert_drew(redraw)
 
 

@@ -1,12 +1,12 @@
-"""Key findings (runtime `minato.findings`): crafted data whose answer is known.
+"""Key findings (runtime `minato.insights`): crafted data whose answer is known.
 
-Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
-    /tmp/venv-pd22/bin/python -m pytest --noconftest tests/test_findings.py
+Runs on the host's pandas and, unchanged, on the browser's versions (a venv with
+pandas==2.2.3 numpy==2.0.2 pytest, the repository on PYTHONPATH):
+    VENV/bin/python -m pytest --noconftest tests/test_findings.py
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
 from pathlib import Path
@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-# the module, not the package's function of the same name (`minato.findings(name)`)
-F = importlib.import_module("minato_lite.runtime.minato.findings")
+from minato_lite.runtime.minato import insights
+
+F = insights
 
 CORPUS = Path(__file__).parent / "hostile"
 N = 1000
@@ -439,9 +440,8 @@ def test_duplicate_column_names_are_reported_by_their_keys():
 
 
 def hostile_datasets():
-    from minato_lite.datasets import load_inputs
-
     from minato_lite.errors import UserError
+    from minato_lite.inputs.readers import load_inputs
 
     cases = json.loads((CORPUS / "cases.json").read_text())["cases"]
     for name, case in sorted(cases.items()):
@@ -478,3 +478,121 @@ def test_minato_findings_in_the_kernel_equals_findings_on_the_frame(tmp_path, mo
     types = minato.column_types("t")
     assert types["price"]["type"] == "numeric_text" and types["id"]["type"] == "identifier"
     assert {"column_types", "findings"} <= set(minato.__all__)
+
+
+def test_no_runtime_module_shares_a_name_with_a_function_of_the_package():
+    """Importing a submodule binds its name on the package: a module `findings` once
+    replaced the function `minato.findings` after its first call."""
+    from minato_lite.resources import runtime_dir
+    from minato_lite.runtime import minato
+
+    modules = {p.stem for p in runtime_dir().glob("*.py")} - {"__init__"}
+    assert modules >= {"semantic", "insights"}
+    assert modules.isdisjoint(minato.__all__)
+
+
+# the group comparison table and the Markdown list
+
+
+def regions_frame() -> pd.DataFrame:
+    region = np.repeat(["North", "South", "East"], [300, 300, 400])
+    score = pd.Series(region).map({"North": 10.0, "South": 12.0, "East": 20.0}).to_numpy()
+    return pd.DataFrame(
+        {
+            "region": region,
+            "score": score + rng().normal(0, 3, N),
+            "other": rng(1).normal(size=N),
+            "id": np.arange(N),
+        }
+    )
+
+
+def test_the_group_comparison_has_the_effect_sizes_of_the_group_difference_findings():
+    frame = regions_frame()
+    comparison = F.compare_groups(frame)
+    [hit] = of_kind(F.findings(frame), "group_difference")
+    assert comparison["by"] == "region" and comparison["chosen"] == "differs_most"
+    assert comparison["labels"] == ["North", "South", "East"]
+    assert comparison["sizes"] == [300, 300, 400] and len(comparison["codes"]) == N
+    by_column = {m["column"]: m for m in comparison["measures"]}
+    assert set(by_column) == {"score", "other"}, "the identifier is never a measure"
+    score = by_column["score"]
+    assert score["eta2"] == hit["values"]["eta2"] and score["omega2"] == hit["values"]["omega2"]
+    assert score["differs"] and not by_column["other"]["differs"]
+    means = dict(zip(comparison["labels"], score["means"], strict=True))
+    assert means["East"] == pytest.approx(frame.score[frame.region == "East"].mean(), rel=1e-5)
+    assert score["counts"] == [300, 300, 400] and score["cohen_d"] is None
+
+
+def test_two_groups_compare_with_cohens_d_as_the_finding_states_it():
+    group = np.repeat(["control", "treated"], N // 2)
+    frame = pd.DataFrame(
+        {"group": group, "outcome": np.where(group == "treated", 1.0, 0.0) + rng().normal(size=N)}
+    )
+    [measure] = F.compare_groups(frame)["measures"]
+    [hit] = of_kind(F.findings(frame), "group_difference")
+    assert measure["cohen_d"] == hit["values"]["cohen_d"] and 0.8 < measure["cohen_d"] < 1.2
+
+
+def test_without_a_difference_the_first_grouping_is_compared_and_a_named_one_on_request():
+    r = rng()
+    frame = pd.DataFrame(
+        {"a": r.choice(["x", "y"], N), "b": r.choice(["p", "q", "s"], N), "v": r.normal(size=N)}
+    )
+    assert F.compare_groups(frame)["by"] == "a" and F.compare_groups(frame)["chosen"] == "first"
+    asked = F.compare_groups(frame, by="b")
+    assert sorted(asked["labels"]) == ["p", "q", "s"] and asked["chosen"] == "asked"
+    with pytest.raises(LookupError, match="'v' is not a column with 2-12 groups"):
+        F.compare_groups(frame, by="v")
+
+
+def test_no_categorical_or_no_number_means_no_group_comparison():
+    assert F.compare_groups(pd.DataFrame({"v": rng().normal(size=50)})) is None
+    assert F.compare_groups(pd.DataFrame({"c": ["a", "b"] * 25})) is None
+    many = pd.DataFrame({"c": [f"g{i % 20}" for i in range(200)], "v": rng().normal(size=200)})
+    assert F.compare_groups(many) is None, "20 groups is a category chart, not a comparison"
+
+
+def test_findings_markdown_ranks_escapes_and_links_each_sentence_to_its_section():
+    found = [
+        F._finding("high_correlation", ["<b>", "x"], 0.8, "<b> and x are correlated [a](js:1)."),
+        F._finding("missing", ["y"], 0.5, "y is *missing* in 3 of 9 rows (33%)."),
+        F._finding("note", [], 0.0, "a note with `code`"),
+    ]
+    text = F.findings_markdown(found, {"correlations": "Correlations:-sales"})
+    lines = text.splitlines()
+    assert lines[0].startswith("1. &lt;b&gt; and x are correlated \\[a\\]\\(js:1\\)\\.")
+    assert lines[0].endswith("[Correlations: sales \u2193](#Correlations:-sales)")
+    assert lines[1] == "2. y is \\*missing\\* in 3 of 9 rows \\(33%\\)\\.", "no section, no link"
+    assert "**Notes:** a note with \\`code\\`" in text
+    assert "<b>" not in text and "](js" not in text
+
+
+def test_findings_markdown_counts_what_it_leaves_out_and_says_when_nothing_stands_out():
+    many = [F._finding("skewed", [f"c{i}"], 0.5, f"c{i} is skewed.") for i in range(12)]
+    text = F.findings_markdown(many, shown=10)
+    assert "10. c9 is skewed" in text and "c10" not in text and "2 more findings" in text
+    assert "Nothing stands out" in F.findings_markdown([])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["it's <b> & \"q\"", "[a](javascript:x) *b* _c_ `d`", "&#x27; &amp;", "# h\n\n> q | t ~ $x$",
+     "ä 名前 🚀\u202e", "1. not a list", "\\* escaped"],
+)  # fmt: skip
+def test_the_runtime_escapes_markdown_exactly_as_the_host_does(text):
+    from minato_lite.markup import md_text
+
+    assert F._md_text(text) == md_text(text)
+
+
+def test_the_samples_give_the_pinned_types_findings_and_groups_on_this_pandas():
+    """The same list at build time (pandas 3) and in the browser (pandas 2.2): both
+    runs of this file compare against one file (`tests/support/golden.py` makes it)."""
+    from tests.support.golden import GOLDEN, current
+
+    pinned = json.loads(GOLDEN.read_text())
+    now = current()
+    assert sorted(now) == sorted(pinned)
+    for name in sorted(pinned):
+        assert now[name] == pinned[name], f"{name}: if intended, python -m tests.support.golden"

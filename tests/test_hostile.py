@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from minato_lite import build_site
@@ -94,6 +95,33 @@ def test_hostile_names_never_become_markup_or_code():
     for source in params:  # parameters are plain literals: compile, and assign names only
         tree = compile(source, "<parameters>", "exec", flags=0x400)  # ast.PyCF_ONLY_AST
         assert all(type(node).__name__ == "Assign" for node in tree.body)
+    assert not PWNED.exists()
+
+
+def test_hostile_names_in_key_findings_and_group_comparisons_stay_inert_text(tmp_path):
+    """Column names and values become findings' sentences and table headers: in the
+    rendered Markdown they are text, never markup, links or HTML."""
+    from minato_lite.report import render_markdown
+
+    prepared = prepare([CORPUS / "hostile_names.json"], title="hostile")
+    prepared.files.write(tmp_path)
+    out = tmp_path / "out"
+    runs = execute_folder(tmp_path, ["analysis.ipynb"], output=out, timeout=CELL_TIMEOUT)
+    assert [(r.status, r.detail) for r in runs] == [("pass", "")]
+    nb = nbformat.read(out / "analysis.ipynb", as_version=4)
+    shown = [
+        o["data"]["text/markdown"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/markdown" in o.get("data", {})
+    ]
+    assert len(shown) == 1 and shown[0].startswith("1. ")
+    html = render_markdown(shown[0])
+    for raw in ("<img", "<script", "</script", 'href="javascript'):
+        assert raw not in shown[0] and raw not in html
+    assert "{{" not in shown[0] and "{{ 7*7 }}" in html, "braces escaped, shown as typed"
+    assert html.count("<a ") == html.count('href="#'), "the only links go to headings"
     assert not PWNED.exists()
 
 

@@ -60,6 +60,10 @@ def test_analysis_notebook_runs_for_every_sample_and_type(sample, analysis, tmp_
     executed = run_generated(tmp_path, prepared, ["analysis.ipynb"], warm)
     errors = [o for o in outputs(executed["analysis.ipynb"]) if o.output_type == "error"]
     assert errors == []
+    shown = outputs(executed["analysis.ipynb"])
+    assert [o.text for o in shown if o.get("name") == "stderr"] == [], "no warnings shown"
+    findings = [o for o in shown if "text/markdown" in o.get("data", {})]
+    assert len(findings) == len(prepared.profiles), "each dataset's key findings, shown"
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)

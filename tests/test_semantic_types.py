@@ -1,7 +1,8 @@
 """Semantic column types (runtime `minato.semantic`): what a column is for analysis.
 
-Runs on the host's pandas and, unchanged, on pandas 2.2 (the browser's):
-    /tmp/venv-pd22/bin/python -m pytest --noconftest tests/test_semantic_types.py
+Runs on the host's pandas and, unchanged, on the browser's versions (a venv with
+pandas==2.2.3 numpy==2.0.2 pytest, the repository on PYTHONPATH):
+    VENV/bin/python -m pytest --noconftest tests/test_semantic_types.py
 """
 
 from __future__ import annotations
@@ -261,3 +262,71 @@ def test_category_dtype_and_datetime_dtype_keep_their_meaning():
     assert kind(pd.Categorical(["lo", "hi", "lo"])) == "categorical"
     assert kind(pd.to_datetime(["2024-01-01", "2024-02-01"])) == "datetime"
     assert kind(pd.to_timedelta(["1 days", "2 days"])) == "numeric"
+
+
+# long columns: every value is checked, not only the first ones
+
+
+def test_one_malformed_number_late_in_a_long_column_keeps_it_text():
+    prices = [f"${1000 + i:,}.50" for i in range(500)]
+    assert type_of(prices, name="price")["type"] == "numeric_text"
+    prices[450] = "$1.234.5"  # not a number in any of the formats
+    assert kind(prices, name="price") != "numeric_text"
+
+
+def test_unusual_characters_late_in_a_long_column_are_judged_as_they_are():
+    codes = [f"A{i:04d}" for i in range(300)]
+    assert kind(codes, name="code") == "identifier"
+    # each piece around the NUL would pass on its own; the value as a whole does not
+    assert kind([*codes[:250], "A\x000250", *codes[251:]], name="code") != "identifier"
+    assert kind([*codes[:250], "A 0250", *codes[251:]], name="code") != "identifier"
+    arabic = [f"{i:,}" for i in range(1000, 1300)] + ["١٢٣"]  # Arabic-Indic digits are digits
+    assert type_of(arabic, name="n")["type"] == "numeric_text"
+
+
+def test_long_columns_of_decimal_commas_and_accounting_negatives_convert_exactly():
+    frame = pd.DataFrame(
+        {
+            "eu": [f"{i:,}.5".replace(",", " ").replace(".", ",").replace(" ", ".")
+                   for i in range(1000, 1400)],
+            "usd": [f"(${i:,}.25)" if i % 2 else f"${i:,}.25" for i in range(1000, 1400)],
+        }
+    )  # fmt: skip
+    out, _ = semantic.convert(frame)
+    assert out["eu"].iloc[0] == 1000.5 and out["eu"].iloc[-1] == 1399.5
+    assert out["usd"].tolist()[:2] == [1000.25, -1001.25]
+
+
+# wide tables: the time a call takes is bounded by a count, not by a clock
+
+
+def test_past_the_detailed_budget_text_columns_are_typed_by_dtype_and_numbers_in_full(
+    monkeypatch,
+):
+    monkeypatch.setattr(semantic, "MAX_DETAILED_COLUMNS", 2)
+    frame = pd.DataFrame(
+        {
+            "a": ["$1.00", "$2.00", "$3.00"],
+            "n": [1.5, 2.5, 3.5],
+            "b": ["yes", "no", "yes"],
+            "c": ["$1.00", "$2.00", "$3.00"],
+            "order_id": [3, 1, 2],
+        }
+    )
+    types = semantic.column_types(frame)
+    assert [types[k]["type"] for k in frame.columns] == [
+        "numeric_text", "numeric", "boolean", "text", "identifier"
+    ]  # fmt: skip
+    assert types["c"]["checked"] is False and "checked" not in types["a"]
+    assert semantic.convert(frame, types)[0]["c"].tolist() == ["$1.00", "$2.00", "$3.00"]
+
+
+def test_the_ten_thousand_column_file_is_typed_in_well_under_a_build_step():
+    import time
+    from pathlib import Path
+
+    frame = pd.read_csv(Path(__file__).parent / "hostile" / "ten_thousand_columns.csv")
+    started = time.process_time()
+    types = semantic.column_types(frame)
+    assert time.process_time() - started < 2.0, "0.5 s; 2.5 s at a dozen numpy calls a column"
+    assert len(types) == 10_000 and {t["type"] for t in types.values()} <= set(semantic.TYPES)

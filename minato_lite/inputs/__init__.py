@@ -1,8 +1,9 @@
 """Inputs: what the user hands in, read and understood before anything is generated.
 
 Owns: reading data files, DataFrames and records into named `Dataset`s
-(`readers`, `naming`), the column profile that decides which notebook
-sections a dataset gets (`profile`), the stored data format of a site, CSV
+(`readers`, `naming`), numbers and dates written as text converted as they are
+read (`conversion`), the column profile (semantic types) that decides which
+notebook sections a dataset gets (`profile`), the stored data format of a site, CSV
 plus a dtype schema (`encoding`), the user's code as text and cells
 (`code`), and the size a site's data may have (`limits`).
 

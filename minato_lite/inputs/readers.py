@@ -1,7 +1,8 @@
 """Data inputs -> datasets: one reader per format behind one dispatch.
 
 Everything a user hands in (file paths, DataFrames, lists of records, a dict
-of those) becomes a list of :class:`Dataset` with a safe unique name. Reading
+of those) becomes a list of :class:`Dataset` with a safe unique name, its
+numbers and dates written as text converted (`conversion`). Reading
 happens completely before anything is written, so a bad input can never leave
 a half-built site. Every failure is a :class:`UserError` naming the input.
 """
@@ -20,6 +21,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from ..errors import UserError
+from .conversion import Conversion, convert_frame
 from .naming import unique_names
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
@@ -46,6 +48,8 @@ class Dataset:
     source: str
     #: rows before `sample_rows` kept a sample, or None when the data is whole
     sampled_from: int | None = None
+    #: columns read as numbers or dates although written as text (`conversion`)
+    conversions: tuple[Conversion, ...] = ()
 
 
 Input = str | Path | pd.DataFrame | list | Mapping
@@ -60,10 +64,13 @@ def load_inputs(inputs: Input | Iterable[Input]) -> list[Dataset]:
     for item in items:
         labelled.extend(_read_any(item))
     names = unique_names(label for label, _, _ in labelled)
-    return [
-        Dataset(name=name, label=label, frame=frame, source=source)
-        for name, (label, frame, source) in zip(names, labelled, strict=True)
-    ]
+    datasets = []
+    for name, (label, frame, source) in zip(names, labelled, strict=True):
+        converted, conversions = convert_frame(frame)
+        datasets.append(
+            Dataset(name=name, label=label, frame=converted, source=source, conversions=conversions)
+        )
+    return datasets
 
 
 #: a random sample is always drawn with this seed, so rebuilding gives the same rows

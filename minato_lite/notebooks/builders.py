@@ -19,7 +19,7 @@ from nbformat import v4
 from ..inputs.code import CodeSource, split_cells, syntax_problem
 from ..inputs.profile import DatasetProfile
 from ..markup import md_code, md_text
-from .templates import section
+from .templates import section, section_heading
 
 #: what `analysis.ipynb` holds: `custom` is the user's code alone
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
@@ -77,29 +77,44 @@ def dataset_table(profiles: Sequence[DatasetProfile]) -> str:
     return "\n".join(rows) + ("\n\n" + "\n\n".join(samples) if samples else "")
 
 
-def _unique(names: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(names))
+#: per analysis type, the sections wanted after the overview, in notebook order, and the
+#: kinds of finding listed at the top ((): every kind). A focused analysis states what
+#: it is about: a correlation analysis the associations, a time series analysis trends
+#: and cycles. Group comparisons go with the comprehensive analysis only: they are the
+#: slowest section, and a descriptive analysis describes columns one at a time
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "comprehensive": (
+        "missing", "distributions", "correlations", "categories", "groups", "timeseries",
+    ),
+    "descriptive": ("missing", "distributions", "categories"),
+    "correlation": ("correlations",),
+    "timeseries": ("timeseries",),
+}  # fmt: skip
+FINDING_KINDS: dict[str, tuple[str, ...]] = {
+    "comprehensive": (),
+    "descriptive": (),
+    "correlation": ("high_correlation", "group_difference"),
+    "timeseries": ("non_stationary", "seasonal"),
+}
 
 
 def plan_sections(profile: DatasetProfile, analysis: str) -> list[tuple[str, dict] | str]:
     """Which templates a dataset gets for an analysis type, with their parameters.
 
-    Sections adapt to the data; where a requested section cannot apply, a
-    one-line note (a plain string here) says why instead.
+    Sections adapt to the data and follow the semantic types (`inputs.profile`):
+    only measures (numbers that are not identifiers, flags, codes, constants or
+    years) are charted and correlated; identifiers and constants never are. Where a
+    requested section cannot apply, a one-line note (a plain string) says why instead.
+    Key findings come first and are not part of this plan (`analysis_notebook` adds
+    them, with links to the sections planned here).
     """
-    numeric = _unique(profile.names("numeric"))
-    categorical = _unique(profile.names("categorical") + profile.names("boolean"))
-    dates = _unique(profile.names("datetime"))
+    numeric = profile.measures()
+    categorical = [c.name for c in profile.first_columns() if c.kind in ("categorical", "boolean")]
+    times = profile.times()
     name = profile.name
     plan: list[tuple[str, dict] | str] = [("overview", {"DATASET": name})]
-    wants = {
-        "comprehensive": ("missing", "distributions", "correlations", "categories", "timeseries"),
-        "descriptive": ("missing", "distributions", "categories"),
-        "correlation": ("correlations",),
-        "timeseries": ("timeseries",),
-    }[analysis]
     explicit = analysis in ("correlation", "timeseries")
-    for wanted in wants:
+    for wanted in SECTIONS[analysis]:
         if wanted == "missing" and profile.missing_cells:
             plan.append(("missing", {"DATASET": name}))
         elif wanted == "distributions" and numeric:
@@ -113,20 +128,54 @@ def plan_sections(profile: DatasetProfile, analysis: str) -> list[tuple[str, dic
             plan.append(
                 ("categories", {"DATASET": name, "CATEGORICAL": categorical, "TOP_N": TOP_N})
             )
+        elif wanted == "groups" and numeric and profile.groupings():
+            plan.append(("groups", {"DATASET": name}))
         elif wanted == "timeseries":
-            if dates:
+            if times:
                 plan.append(
-                    ("timeseries", {"DATASET": name, "DATETIME": dates[0], "NUMERIC": numeric})
+                    ("timeseries", {"DATASET": name, "DATETIME": times[0], "NUMERIC": numeric})
                 )
             elif explicit:
                 plan.append("No time series: this dataset has no date or time column.")
     return plan
 
 
+def heading_anchor(heading: str) -> str:
+    """The id JupyterLab gives a Markdown heading: its text, spaces as "-"."""
+    return heading.replace(" ", "-")
+
+
+def findings_params(
+    profile: DatasetProfile, analysis: str, plan: Sequence[tuple[str, dict] | str], suffix: str
+) -> dict:
+    """Parameters of the key findings section: the sections it may link to (those in
+    `plan`) and their heading ids, and the kinds of finding it lists."""
+    sections = [item[0] for item in plan if not isinstance(item, str)]
+    return {
+        "DATASET": profile.name,
+        "SECTIONS": sections,
+        "ANCHORS": [heading_anchor(section_heading(s) + suffix) for s in sections],
+        "KINDS": list(FINDING_KINDS[analysis]),
+    }
+
+
+def conversions_note(profile: DatasetProfile) -> str | None:
+    """The overview's note on columns read as numbers or dates although written as text."""
+    if not profile.conversions:
+        return None
+    items = "\n".join(f"> * {md_code(c.column)}: {md_text(c.how)}" for c in profile.conversions)
+    return (
+        "> **Read as numbers and dates:** these columns hold numbers or dates written as "
+        "text; the site stores them converted, so `df` and every section below use the "
+        "numbers (`minato.info()` lists the conversions).\n>\n" + items
+    )
+
+
 def analysis_notebook(
     title: str, profiles: Sequence[DatasetProfile], analysis: str
 ) -> NotebookFile:
-    """The notebook a site opens on: what is loaded, then sections chosen per dataset."""
+    """The notebook a site opens on: what is loaded, then per dataset its key findings
+    and the sections chosen for it."""
     cells = [
         markdown(
             f"# {md_text(title)}\n\n"
@@ -137,14 +186,26 @@ def analysis_notebook(
         code("import minato\n\nminato.datasets()"),
     ]
     several = len(profiles) > 1
+    shift = 1 if several else 0
     for profile in profiles:
+        # with several datasets, each one's headings name it: their ids must be unique
+        suffix = f": {profile.name}" if several else ""
         if several:
             cells.append(markdown(f"# Dataset {md_code(profile.name)}"))
-        for item in plan_sections(profile, analysis):
+        plan = plan_sections(profile, analysis)
+        params = findings_params(profile, analysis, plan, suffix)
+        cells.extend(section("findings", params, shift, md_text(suffix)))
+        for item in plan:
             if isinstance(item, str):
                 cells.append(markdown(f"> {md_text(item)}"))
-            else:
-                cells.extend(section(item[0], item[1], heading_shift=1 if several else 0))
+                continue
+            name, values = item
+            made = section(name, values, shift, md_text(suffix))
+            note = conversions_note(profile) if name == "overview" else None
+            if note:  # right after the section's heading
+                heading = next(i for i, c in enumerate(made) if c.cell_type == "markdown")
+                made.insert(heading + 1, markdown(note))
+            cells.extend(made)
     return document(ANALYSIS_NOTEBOOK, cells)
 
 

@@ -54,13 +54,35 @@ def literal(value: Value) -> str:
     return repr(value)
 
 
-def _shift_headings(source: str, levels: int) -> str:
-    lines = source.split("\n")
-    return "\n".join("#" * levels + line if line.startswith("#") else line for line in lines)
+def _shift_headings(source: str, levels: int, suffix: str = "") -> str:
+    lines = []
+    for line in source.split("\n"):
+        if line.startswith("## ") and suffix:
+            line += suffix
+        lines.append("#" * levels + line if line.startswith("#") else line)
+    return "\n".join(lines)
 
 
-def section(name: str, params: dict[str, Value], heading_shift: int = 0) -> list:
-    """The template's cells for one dataset, with its parameters cell filled in."""
+def section_heading(name: str) -> str:
+    """The text of a template's section heading (its "## " line): what the section is
+    called, and, spaces as "-", the id JupyterLab gives the heading (a link target)."""
+    for cell in load_template(name).cells:
+        if cell.cell_type == "markdown" and TEMPLATE_ONLY not in cell.metadata.get("tags", []):
+            for line in cell.source.split("\n"):
+                if line.startswith("## "):
+                    return line[3:].strip()
+    raise ValueError(f"template {name} has no section heading")
+
+
+def section(
+    name: str, params: dict[str, Value], heading_shift: int = 0, heading_suffix: str = ""
+) -> list:
+    """The template's cells for one dataset, with its parameters cell filled in.
+
+    `heading_shift` moves headings down a level (several datasets in one notebook);
+    `heading_suffix` is added to the section heading so that it, and the link target
+    JupyterLab makes of it, is unique in the notebook (it must be Markdown already).
+    """
     expected = template_parameters(name)
     if sorted(expected) != sorted(params):
         raise ValueError(f"template {name} takes {expected}, got {sorted(params)}")
@@ -73,7 +95,7 @@ def section(name: str, params: dict[str, Value], heading_shift: int = 0) -> list
             source = "\n".join(f"{key} = {literal(params[key])}" for key in expected)
             new = v4.new_code_cell(source, metadata={"tags": [PARAMETERS]})
         elif cell.cell_type == "markdown":
-            new = v4.new_markdown_cell(_shift_headings(cell.source, heading_shift))
+            new = v4.new_markdown_cell(_shift_headings(cell.source, heading_shift, heading_suffix))
         elif BROWSER_ONLY in tags:
             new = v4.new_code_cell(cell.source, metadata={"tags": [BROWSER_ONLY]})
         else:

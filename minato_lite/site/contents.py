@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inputs.encoding import MANIFEST_FORMAT, encode_frame
+from ..inputs.profile import DatasetProfile
 from ..inputs.readers import Dataset
 from ..notebooks.builders import NotebookFile
 from ..resources import resource_dir, runtime_dir
@@ -122,13 +123,24 @@ def shipped_content() -> dict[str, bytes]:
 
 
 def site_contents(
-    datasets: Sequence[Dataset], docs: Sequence[NotebookFile], title: str
+    datasets: Sequence[Dataset],
+    docs: Sequence[NotebookFile],
+    title: str,
+    profiles: Sequence[DatasetProfile] | None = None,
 ) -> SiteFiles:
-    """Datasets (CSV + manifest), the runtime and its startup, and the notebooks."""
+    """Datasets (CSV + manifest), the runtime and its startup, and the notebooks.
+
+    The manifest says, per dataset, which columns were read as numbers or dates
+    (`conversions`) and, given `profiles`, each column's semantic type (`semantic`),
+    so the kernel knows which columns are measures without recomputing them.
+    """
     files = SiteFiles()
     manifest: dict = {"format": MANIFEST_FORMAT, "title": title, "datasets": []}
+    kinds = {p.name: [c.kind for c in p.columns] for p in profiles or ()}
     for ds in datasets:
         text, schema = encode_frame(ds.frame)
+        for entry, kind in zip(schema, kinds.get(ds.name, ()), strict=False):
+            entry["semantic"] = kind
         files.add(f"{DATA_PREFIX}{ds.name}.csv", text)
         manifest["datasets"].append(
             {
@@ -138,6 +150,7 @@ def site_contents(
                 "file": f"{ds.name}.csv",
                 "rows": int(ds.frame.shape[0]),
                 "sampled_from": ds.sampled_from,
+                "conversions": [c.as_dict() for c in ds.conversions],
                 "columns": schema,
             }
         )

@@ -9,13 +9,14 @@ called, so listing and reading records works in any Python distribution.
     minato.datasets()          # names of the site's datasets
     minato.records("sales")    # rows as dicts, standard library only
     df = minato.load("sales")  # pandas DataFrame with the original dtypes
+    minato.findings("sales")   # ranked key findings (minato.insights), as dicts
+    minato.column_types("sales")  # what each column is for analysis (minato.semantic)
 """
 
 from __future__ import annotations
 
 import copy
 import csv
-import importlib
 import json
 import os
 import sys
@@ -29,12 +30,14 @@ __all__ = [
     "IN_BROWSER",
     "MissingPackageError",
     "column_types",
+    "compare_groups",
     "datasets",
     "ensure",
     "findings",
     "info",
     "load",
     "load_all",
+    "measures",
     "numbers",
     "path",
     "records",
@@ -236,6 +239,26 @@ def load(name: str | None = None):
     return frame
 
 
+def measures(name: str | None = None) -> list[str]:
+    """Names of the dataset's columns to chart and compare as quantities, in column order:
+    numbers that are not keys, flags, codes, constants or years. Standard library only.
+
+    The build stored each column's semantic type in the manifest (`minato.semantic`);
+    a site without them (an older build) falls back to the number dtypes. The first
+    column of each name counts, as `unique_columns` keeps it.
+    """
+    seen: dict[str, bool] = {}
+    for column in info(name)["columns"]:
+        kind = column.get("semantic")
+        if kind is None:
+            dtype = column["dtype"]
+            quantity = dtype.startswith((*_INT_PREFIXES, "float", "Float", "timedelta64"))
+        else:
+            quantity = kind == "numeric"
+        seen.setdefault(column["name"], quantity)
+    return [column for column, quantity in seen.items() if quantity]
+
+
 def numbers(frame):
     """Columns as floats for statistics and plots: booleans 0/1, durations in seconds,
     missing and infinite values as NaN."""
@@ -255,32 +278,29 @@ def unique_columns(frame):
     return frame.loc[:, ~frame.columns.duplicated()]
 
 
-def _submodule(name: str):
-    """Import one of this package's modules (they need pandas, so only on first use).
-
-    Not `from . import findings`: that returns the function `findings` defined here,
-    and importing the module `findings` rebinds the package's attribute `findings` to
-    the module; the function is put back so `minato.findings()` keeps working.
-    """
-    full = f"{__name__}.{name}"
-    if full not in sys.modules:
-        public = globals().get(name)
-        importlib.import_module(full)
-        if public is not None:
-            globals()[name] = public
-    return sys.modules[full]
-
-
 def column_types(name: str | None = None) -> dict[str, dict[str, Any]]:
     """Semantic type of each column of a dataset (identifier, numeric_text, datetime, ...),
     keyed by column name ("a.1" for a second "a"); see `minato.semantic`."""
-    return _submodule("semantic").column_types(load(name))
+    from . import semantic  # pandas and numpy: imported on first use, not at kernel start
+
+    return semantic.column_types(load(name))
 
 
 def findings(name: str | None = None) -> list[dict[str, Any]]:
     """Ranked key findings about a dataset: one sentence each, with the numbers behind
-    it; see `minato.findings` (the module) for the kinds and thresholds."""
-    return _submodule("findings").findings(load(name))
+    it; see `minato.insights` for the kinds and thresholds."""
+    from . import insights  # pandas and numpy: imported on first use, not at kernel start
+
+    return insights.findings(load(name))
+
+
+def compare_groups(name: str | None = None, by: str | None = None) -> dict[str, Any] | None:
+    """The dataset's numeric columns across the groups of one categorical column (by
+    default the one the findings use): group means, sizes and effect sizes computed as
+    the ``group_difference`` findings are; see `minato.insights.compare_groups`."""
+    from . import insights
+
+    return insights.compare_groups(load(name), by)
 
 
 def load_all() -> dict[str, Any]:

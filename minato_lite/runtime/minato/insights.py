@@ -1,4 +1,7 @@
-"""Key findings: the few sentences an analyst would say first about a table.
+"""Key findings (`minato.insights`): the few sentences an analyst would say first about
+a table. In a kernel, `minato.findings(name)` runs `findings` on a loaded dataset; the
+module is not called `findings` because importing it would rebind the package's
+attribute of that name, the function, to the module.
 
 `findings(frame)` returns a ranked list of dicts, each one plain-English sentence
 with the numbers behind it (``text``), what it is about (``kind``, ``columns``),
@@ -28,7 +31,10 @@ source, ``model/alerts.py`` and ``config_default.yaml``), the constant says why.
 
 from __future__ import annotations
 
+import html
 import math
+import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +45,7 @@ from pandas.api import types as ptypes
 
 from . import semantic
 
-__all__ = ["KINDS", "SECTIONS", "Budget", "findings"]
+__all__ = ["KINDS", "SECTIONS", "Budget", "compare_groups", "findings", "findings_markdown"]
 
 SECTIONS = (
     "overview",
@@ -186,6 +192,8 @@ class _Column:
     #: time as float seconds (NaN missing) for the datetime column
     seconds: np.ndarray | None = None
     distinct: int = 0
+    #: how many of `numbers` are inf or -inf
+    infinite: int = 0
 
     @property
     def count(self) -> int:
@@ -234,6 +242,146 @@ def findings(
         )
         found = _cut(found, budget.max_findings)
     return found + [_finding("note", [], 0.0, text) for text in notes]
+
+
+def compare_groups(
+    frame: pd.DataFrame,
+    by: str | None = None,
+    types: dict[str, dict[str, Any]] | None = None,
+    *,
+    budget: Budget | None = None,
+) -> dict[str, Any] | None:
+    """The numeric columns of `frame` compared across the groups of one categorical
+    column, with the same computation as the ``group_difference`` findings (their
+    effect sizes are equal, value for value).
+
+    `by` is a column key; by default the grouping the findings use (the categorical
+    with 2-12 groups whose groups differ most across the numbers), else the first
+    categorical with 2-12 groups. None when there is none, or no numeric column.
+
+    Returns ``by`` (key), ``position``, ``chosen`` (``"asked"``, ``"differs_most"`` or
+    ``"first"``), ``labels`` (group names as text, in order of first appearance),
+    ``sizes`` (rows per group), ``measures`` (per numeric column: ``column``,
+    ``position``, ``means`` and ``counts`` per group, ``eta2``, ``omega2``, ``cohen_d``
+    for two groups, and ``differs``: omega squared at least `GROUP_EFFECT`), ``notes``,
+    and ``codes``: each row's group (-1 where missing), a numpy array for plotting.
+    """
+    budget = budget or Budget()
+    notes: list[str] = []
+    with np.errstate(all="ignore"):
+        columns = _columns(frame, types, budget, notes)
+        analysis = _group_analysis(columns, budget, notes)
+    candidates = [
+        g
+        for g in analysis.groupings
+        if GROUPS[0] <= g.distinct <= GROUPS[1] and g.position in analysis.stats
+    ]
+    if by is not None:
+        chosen = next((g for g in candidates if g.key == by), None)
+        if chosen is None:
+            keys = ", ".join(repr(g.key) for g in candidates) or "none"
+            raise LookupError(
+                f"{by!r} is not a column with {GROUPS[0]}-{GROUPS[1]} groups to compare "
+                f"numbers across; these are: {keys}"
+            )
+        why = "asked"
+    elif analysis.main is not None:
+        chosen, why = analysis.main, "differs_most"
+    elif candidates:
+        chosen, why = candidates[0], "first"
+    else:
+        return None
+    stats = analysis.stats[chosen.position]
+    measures = []
+    for j, q in enumerate(analysis.quantities):
+        if q.position == chosen.position:
+            continue  # a class coded as numbers is not compared with itself
+        counts, means = stats.counts[:, j], stats.means[:, j]
+        omega, d = float(stats.omega2[j]), float(stats.cohen_d[j])
+        two = int((counts > 0).sum()) == 2
+        measures.append(
+            {
+                "column": q.key,
+                "position": q.position,
+                "means": [
+                    _rounded(m) if c > 0 else None for m, c in zip(means, counts, strict=True)
+                ],
+                "counts": [int(c) for c in counts],
+                "eta2": _plain(stats.eta2[j]),
+                "omega2": _plain(omega),
+                "cohen_d": _plain(abs(d)) if two and math.isfinite(d) else None,
+                "differs": math.isfinite(omega) and omega >= GROUP_EFFECT,
+            }
+        )
+    assert chosen.codes is not None  # groupings are the columns with codes
+    return {
+        "by": chosen.key,
+        "position": chosen.position,
+        "chosen": why,
+        "labels": [_group_label(v) for v in chosen.labels],
+        "sizes": [int(n) for n in _label_counts(chosen)],
+        "measures": measures,
+        "notes": notes,
+        "codes": chosen.codes,
+    }
+
+
+def _group_label(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _rounded(value: float, digits: int = 6) -> float | None:
+    """A mean for a table: 6 significant digits (more than a table shows, fewer than
+    the last bits where numpy versions may differ)."""
+    value = float(value)
+    return float(f"{value:.{digits}g}") if math.isfinite(value) else None
+
+
+#: how many findings `findings_markdown` lists (the rest are counted)
+SHOWN_FINDINGS = 10
+#: Markdown's specials but ">", which HTML escaping turns into an inert &gt;
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def _md_text(text: object) -> str:
+    """User text as inert Markdown, exactly as the host's `minato_lite.markup.md_text`
+    (this package runs alone in the browser, so it cannot import it; a test keeps the
+    two equal): no links, emphasis, HTML, math or line breaks."""
+    flat = " ".join(str(text).split())
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
+
+
+def findings_markdown(
+    found: list[dict[str, Any]],
+    anchors: dict[str, str] | None = None,
+    *,
+    shown: int = SHOWN_FINDINGS,
+) -> str:
+    """`found` (from `findings`) as a ranked Markdown list: one escaped sentence each,
+    linked to the heading of the section that shows it when `anchors` names one
+    (section -> heading id, as JupyterLab makes it: the heading's text, spaces as
+    "-"), then how many more there are and the notes."""
+    ranked = [f for f in found if f["kind"] != "note"]
+    notes = [f["text"] for f in found if f["kind"] == "note"]
+    anchors = anchors or {}
+    lines = []
+    for number, item in enumerate(ranked[:shown], start=1):
+        line = f"{number}. {_md_text(item['text'])}"
+        anchor = anchors.get(item["section"])
+        if anchor:
+            title = _md_text(anchor.replace("-", " "))
+            line += f" [{title} \u2193](#{urllib.parse.quote(anchor, safe='-_.:')})"
+        lines.append(line)
+    if not ranked:
+        lines.append("Nothing stands out: no column or pair of columns passed a threshold.")
+    if len(ranked) > shown:
+        more = len(ranked) - shown
+        lines.append(
+            f"\n{more} more finding{'s' if more > 1 else ''}: `minato.findings()` lists them all."
+        )
+    if notes:
+        lines.append("\n> **Notes:** " + " ".join(_md_text(n) for n in notes))
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- columns
@@ -299,40 +447,47 @@ def _column(
     series, _how = semantic._converted(raw, info)
     if series is None or semantic._loses_values(raw, series):
         series = raw
-    unchanged = series is raw and factorized is not None
+    # the caller's factorization describes the column only while it is unconverted
+    known = factorized if series is raw else None
     kind = info.get("type", "text")
+    # missing values are counted on the arrays computed below (NaN, NaT as NaN, code -1):
+    # the same cells pandas' isna() counts, without another pass through pandas
     column = _Column(
-        key=key,
-        position=position,
-        type=kind,
-        info=info,
-        series=series,
-        rows=len(series),
-        missing=int((factorized[0] < 0).sum()) if unchanged else int(series.isna().sum()),
+        key=key, position=position, type=kind, info=info, series=series, rows=len(series), missing=0
     )
     dtype = series.dtype
-    if kind == "datetime" and info.get("format") == "year":
-        column.seconds = series.to_numpy(dtype="float64", na_value=np.nan)
-        column.distinct = len(np.unique(column.seconds[~np.isnan(column.seconds)]))
-        return column
-    if kind == "datetime" and ptypes.is_datetime64_any_dtype(dtype):
-        column.seconds = _seconds(series)
-        column.distinct = len(np.unique(column.seconds[~np.isnan(column.seconds)]))
+    if kind == "datetime" and (
+        info.get("format") == "year" or ptypes.is_datetime64_any_dtype(dtype)
+    ):
+        if info.get("format") == "year":
+            column.seconds = series.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            column.seconds = _seconds(series)
+        gaps = np.isnan(column.seconds)
+        column.missing = int(gaps.sum())
+        column.distinct = len(np.unique(column.seconds[~gaps]))
         return column
     if kind in ("numeric", "numeric_text", "boolean") and _numeric_dtype(dtype):
         numbers = _floats(series)
         column.numbers = numbers
-        finite = numbers[np.isfinite(numbers)]
+        gaps = np.isnan(numbers)
+        column.missing = int(gaps.sum())
+        finite = numbers[~gaps]
+        infinite = np.isinf(finite)
+        column.infinite = int(infinite.sum())
+        if column.infinite:
+            finite, infinite_values = finite[~infinite], finite[infinite]
+            column.distinct = len(np.unique(infinite_values))
         column.ordered = np.sort(finite)
-        infinite = numbers[np.isinf(numbers)]
-        column.distinct = _distinct_sorted(column.ordered) + len(np.unique(infinite))
+        column.distinct += _distinct_sorted(column.ordered)
         if kind == "boolean":
             column.codes, column.labels = _codes(series)
         elif _small_integers(column.ordered, column.distinct) and column.count == len(finite):
             codes, labels = _codes(series)
             column.codes, column.labels = codes, [_num(float(v)) for v in labels]
         return column
-    column.codes, column.labels = factorized if unchanged else _codes(series)
+    column.codes, column.labels = known if known is not None else _codes(series)
+    column.missing = int(np.count_nonzero(column.codes < 0))
     column.distinct = len(column.labels)
     return column
 
@@ -679,7 +834,9 @@ def _zeros(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     for c in columns:
         if not c.quantity or c.grouping or c.count == 0:
             continue  # a class coded 0/1/2 is a label, its zeros are not news
-        zeros = int(np.count_nonzero(c.numbers == 0))
+        assert c.ordered is not None  # quantities have their sorted finite numbers
+        # the zeros (and -0.0) sit side by side in the sorted values
+        zeros = int(np.searchsorted(c.ordered, 0.0, "right") - np.searchsorted(c.ordered, 0.0))
         share = zeros / c.count
         if share <= ZEROS_SHARE:
             continue
@@ -695,7 +852,7 @@ def _infinite(columns: list[_Column], *_: Any) -> list[dict[str, Any]]:
     for c in columns:
         if c.numbers is None:
             continue
-        infinite = int(np.count_nonzero(np.isinf(c.numbers)))
+        infinite = c.infinite
         if infinite:
             text = (
                 f"{c.key} holds {_many(infinite, 'infinite value')} (inf or -inf); "
@@ -875,30 +1032,60 @@ def _row_key(column: _Column) -> np.ndarray:
 # --------------------------------------------------------------------------- pairs
 
 
-def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Centred:
+    """Columns of numbers centred on their means (0 where missing), which the Pearson
+    matrix and the group sums both start from."""
+
+    present: np.ndarray  # rows x columns, True where a value is
+    centred: np.ndarray
+    means: np.ndarray
+    counts: np.ndarray  # present values per column
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Centred:
+        values = np.asfortranarray(values)  # columns contiguous: reductions run down them
+        present = ~np.isnan(values)
+        counts = present.sum(axis=0).astype("float64")
+        centred = np.where(present, values, 0.0)
+        means = centred.sum(axis=0) / np.maximum(counts, 1)
+        centred -= means
+        centred[~present] = 0.0
+        return cls(present, centred, means, counts)
+
+    def columns(self, picked: list[int]) -> _Centred:
+        """The same for some of the columns (each column is centred on its own)."""
+        if picked == list(range(self.centred.shape[1])):
+            return self
+        return _Centred(
+            self.present[:, picked], self.centred[:, picked], self.means[picked],
+            self.counts[picked],
+        )  # fmt: skip
+
+
+def _correlation_matrix(values: np.ndarray | _Centred) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r between columns over the rows both have (pairwise complete), and the
     number of such rows, by matrix products instead of a loop over pairs.
 
     Only pairs with a gappy column need the masked sums; those are thin products
     against the gappy columns' masks, so a table with a few gaps costs one Gram matrix.
     """
-    present = ~np.isnan(values)
-    counts = present.sum(axis=0).astype("float64")
-    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(counts, 1)
-    centred = np.where(present, values - means, 0.0)
+    prepared = values if isinstance(values, _Centred) else _Centred.of(values)
+    present, centred, counts = prepared.present, prepared.centred, prepared.counts
     squared = centred * centred
     cross = centred.T @ centred
-    columns = values.shape[1]
+    columns = centred.shape[1]
     # sums[i, j]: column i summed over the rows where j is present (likewise squares, pairs)
     sums = np.repeat(centred.sum(axis=0)[:, None], columns, axis=1)
     squares = np.repeat(squared.sum(axis=0)[:, None], columns, axis=1)
     pairs = np.repeat(counts[:, None], columns, axis=1)
-    gappy = np.flatnonzero(counts < values.shape[0])
+    gappy = np.flatnonzero(counts < centred.shape[0])
     if len(gappy):
-        mask = present[:, gappy].astype("float64")
+        present_f = present.astype("float64")
+        mask = present_f[:, gappy]
         sums[:, gappy] = centred.T @ mask
         squares[:, gappy] = squared.T @ mask
-        pairs[:, gappy] = present.T.astype("float64") @ mask
+        pairs[:, gappy] = present_f.T @ mask
     with np.errstate(all="ignore"):
         cov = cross - sums * sums.T / pairs
         var_i = squares - sums**2 / pairs
@@ -908,14 +1095,14 @@ def _correlation_matrix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Average ranks per column (ties share their mean rank), NaN stays NaN."""
-    out = np.full(values.shape, np.nan)
+    out = np.full(values.shape, np.nan, order="F")
     for j in range(values.shape[1]):
         column = values[:, j]
         present = np.flatnonzero(~np.isnan(column))
         if len(present) == 0:
             continue
         x = column[present]
-        order = np.argsort(x, kind="stable")
+        order = np.argsort(x)  # not stable: tied values share one average rank anyway
         ordered = x[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         ends = np.r_[starts[1:], len(ordered)]
@@ -939,7 +1126,7 @@ def _correlations(columns: list[_Column], frame: pd.DataFrame, budget: Budget, n
     if len(chosen) < 2:
         return []
     values = _quantity_matrix(chosen, columns)
-    pearson, pairs = _correlation_matrix(values)
+    pearson, pairs = _correlation_matrix(_centred(chosen, columns))
     rows = values.shape[0]
     if rows > budget.max_rank_rows:
         notes.append(
@@ -964,9 +1151,9 @@ def _correlations(columns: list[_Column], frame: pd.DataFrame, budget: Budget, n
             use_r = abs(r) >= abs(rho) - 0.05  # Pearson unless ranks tell a clearly better story
             value = r if use_r else rho
             text = _correlation_text(a, b, value, "r" if use_r else "Spearman's \u03c1")
-            values = {"r": r, "rho": rho, "rows": int(pairs[i, j])}
+            details = {"r": r, "rho": rho, "rows": int(pairs[i, j])}
             out.append(
-                _finding("high_correlation", [a, b], _strength_score(strongest), text, values)
+                _finding("high_correlation", [a, b], _strength_score(strongest), text, details)
             )
     return out
 
@@ -1016,26 +1203,29 @@ class _GroupStats:
     cohen_d: np.ndarray  # for two groups, else NaN
 
 
-def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, _GroupStats]:
+def _all_group_stats(groupings: list[_Column], prepared: _Centred) -> dict[int, _GroupStats]:
     """Group sums of every grouping against every quantity column in one matrix product:
     a one-hot row per observation (all groupings side by side) times the centred values."""
-    present = ~np.isnan(values)
-    means = np.where(present, values, 0.0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred = np.where(present, values - means, 0.0)
+    present, centred, means = prepared.present, prepared.centred, prepared.means
+    values = centred  # its shape: rows x quantities
     gappy = np.flatnonzero(~present.all(axis=0))
-    stacked = np.hstack([centred, present[:, gappy].astype("float64")])
-    squares = (centred**2).sum(axis=0)
+    squares = np.einsum("ij,ij->j", centred, centred)
     widths = [len(g.labels) for g in groupings]
-    onehot = np.zeros((values.shape[0], sum(widths)))
+    rows = values.shape[0]
+    # one-hot labels, one row per label (all groupings stacked), filled through flat
+    # indices: a scatter into contiguous memory, not a two-index fancy assignment
+    onehot = np.zeros((sum(widths), rows))
     offset = 0
     for g, width in zip(groupings, widths, strict=True):
         codes = g.codes
         assert codes is not None
-        rows = np.flatnonzero(codes >= 0)
-        onehot[rows, offset + codes[rows]] = 1.0
+        labelled = np.flatnonzero(codes >= 0)
+        onehot.put((offset + codes[labelled]) * rows + labelled, 1.0)
         offset += width
-    sums_all = onehot.T @ stacked
-    sizes_all = onehot.sum(axis=0)
+    sums_all = onehot @ centred
+    if len(gappy):
+        sums_all = np.hstack([sums_all, onehot @ present[:, gappy].astype("float64")])
+    sizes_all = onehot.sum(axis=1)
     out: dict[int, _GroupStats] = {}
     offset = 0
     for g, width in zip(groupings, widths, strict=True):
@@ -1043,7 +1233,9 @@ def _all_group_stats(groupings: list[_Column], values: np.ndarray) -> dict[int, 
         offset += width
         counts = np.repeat(sizes_all[block, None], values.shape[1], axis=1)
         counts[:, gappy] = sums_all[block, values.shape[1] :]
-        missing = g.codes < 0  # type: ignore[operator]
+        codes = g.codes
+        assert codes is not None  # groupings are the columns with codes
+        missing = codes < 0
         total_squares = squares - (centred[missing] ** 2).sum(axis=0) if missing.any() else squares
         if counts.sum() >= 3:
             out[g.position] = _group_stats(counts, sums_all[block, : values.shape[1]],
@@ -1083,27 +1275,80 @@ def _group_stats(
 
 class _Table(list):
     """The analysed columns, plus the one matrix of their numbers that the pairwise
-    findings (correlations, groups, time) all read, built once."""
+    findings (correlations, groups, time) all read, built once, and its centred form."""
 
     numbers: np.ndarray | None = None
     where: dict[int, int]
+    centred: _Centred | None = None
+
+
+def _centred(quantities: list[_Column], table: list[_Column]) -> _Centred:
+    """The centred numbers of these columns: from the table's one centred matrix."""
+    if not isinstance(table, _Table):
+        return _Centred.of(_quantity_matrix(quantities, table))
+    _quantity_matrix(quantities, table)  # builds the table's matrix and `where`
+    assert table.numbers is not None
+    if table.centred is None:
+        table.centred = _Centred.of(table.numbers)
+    return table.centred.columns([table.where[c.position] for c in quantities])
+
+
+def _numbers(column: _Column) -> np.ndarray:
+    """The column's numbers; only called for columns chosen because they have them."""
+    assert column.numbers is not None, column.key
+    return column.numbers
 
 
 def _quantity_matrix(quantities: list[_Column], table: list[_Column] | None = None) -> np.ndarray:
-    """Numbers of these columns side by side (rows x columns), infinities as NaN."""
+    """Numbers of these columns side by side (rows x columns), infinities as NaN.
+
+    Column-major (Fortran order): every statistic here reduces down the rows of one
+    column, and numpy does that several times faster on contiguous columns (reduceat,
+    sums, where). Treat the result as read-only: it may be the shared matrix itself.
+    """
     if isinstance(table, _Table):
         if table.numbers is None:
             having = [c for c in table if c.numbers is not None]
             table.where = {c.position: i for i, c in enumerate(having)}
-            matrix = np.empty((len(table[0].series) if table else 0, len(having)), order="F")
-            for i, c in enumerate(having):
-                matrix[:, i] = c.numbers
-            matrix[~np.isfinite(matrix)] = np.nan
-            table.numbers = matrix
-        return table.numbers[:, [table.where[c.position] for c in quantities]]
-    values = np.column_stack([c.numbers for c in quantities]).astype("float64")
-    values[~np.isfinite(values)] = np.nan
-    return values
+            table.numbers = _stacked(having, len(table[0].series) if table else 0)
+        picked = [table.where[c.position] for c in quantities]
+        if picked == list(range(table.numbers.shape[1])):
+            return table.numbers
+        return table.numbers[:, picked]  # a column selection of an F array stays F
+    return _stacked(quantities, len(quantities[0].series) if quantities else 0)
+
+
+def _stacked(columns: list[_Column], rows: int) -> np.ndarray:
+    matrix = np.empty((rows, len(columns)), order="F")
+    for i, c in enumerate(columns):
+        matrix[:, i] = _numbers(c)
+        if c.infinite:
+            np.copyto(matrix[:, i], np.nan, where=np.isinf(matrix[:, i]))
+    return matrix
+
+
+@dataclass
+class _Groups:
+    """Every grouping against every quantity: what group differences, associations and
+    the group comparison table (`compare_groups`) all read, so their numbers agree."""
+
+    groupings: list[_Column]
+    quantities: list[_Column]
+    stats: dict[int, _GroupStats]
+    main: _Column | None
+
+
+def _group_analysis(columns: list[_Column], budget: Budget, notes: list[str]) -> _Groups:
+    groupings = _group_columns(columns, budget, notes)
+    quantities = _quantities(columns, budget)
+    stats: dict[int, _GroupStats] = {}
+    if groupings and quantities:
+        stats = _all_group_stats(groupings, _centred(quantities, columns))
+        for j, q in enumerate(quantities):  # a coded class column is also a number:
+            if q.position in stats:  # never grouped against itself
+                stats[q.position].eta2[j] = np.nan
+                stats[q.position].omega2[j] = np.nan
+    return _Groups(groupings, quantities, stats, _main_grouping(groupings, stats))
 
 
 def _groups_and_associations(
@@ -1111,17 +1356,11 @@ def _groups_and_associations(
 ):
     """Group differences for the main categorical; high_correlation for other
     categorical-number pairs (eta) and categorical pairs (Cramer's V)."""
-    groupings = _group_columns(columns, budget, notes)
-    quantities = _quantities(columns, budget)
+    analysis = _group_analysis(columns, budget, notes)
+    groupings, quantities, stats, main = (
+        analysis.groupings, analysis.quantities, analysis.stats, analysis.main
+    )
     out: list[dict[str, Any]] = []
-    stats: dict[int, _GroupStats] = {}
-    if groupings and quantities:
-        stats = _all_group_stats(groupings, _quantity_matrix(quantities, columns))
-        for j, q in enumerate(quantities):  # a coded class column is also a number:
-            if q.position in stats:  # never grouped against itself
-                stats[q.position].eta2[j] = np.nan
-                stats[q.position].omega2[j] = np.nan
-    main = _main_grouping(groupings, stats)
     for g in groupings:
         result = stats.get(g.position)
         if result is None:
@@ -1214,12 +1453,16 @@ def _cramers(groupings: list[_Column]) -> list[dict[str, Any]]:
 def _cramers_v(a: _Column, b: _Column) -> float | None:
     """Cramer's V with Bergsma's small-sample bias correction."""
     assert a.codes is not None and b.codes is not None
-    both = (a.codes >= 0) & (b.codes >= 0)
-    n = int(both.sum())
+    ka, kb = len(a.labels), len(b.labels)
+    if a.missing or b.missing:
+        both = (a.codes >= 0) & (b.codes >= 0)
+        pairs = a.codes[both] * kb + b.codes[both]
+    else:  # no label missing: no mask to build and apply
+        pairs = a.codes * kb + b.codes
+    n = len(pairs)
     if n < MIN_PAIRS:
         return None
-    ka, kb = len(a.labels), len(b.labels)
-    table = np.bincount(a.codes[both] * kb + b.codes[both], minlength=ka * kb).reshape(ka, kb)
+    table = np.bincount(pairs, minlength=ka * kb).reshape(ka, kb)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0].astype("float64")
     r, k = table.shape
     if r < 2 or k < 2:
@@ -1280,14 +1523,17 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
         return []
     has_time = ~np.isnan(axis.seconds)
     times, inverse = np.unique(axis.seconds[has_time], return_inverse=True)
-    values = _quantity_matrix(quantities, columns)[has_time]
+    values = _quantity_matrix(quantities, columns)
+    if not has_time.all():
+        values = _take_rows(values, has_time)
     present = ~np.isnan(values)
     if len(times) == len(values):  # one row per time stamp: the values, in time order
         order = np.empty(len(times), dtype="int64")
         order[inverse] = np.arange(len(times))
-        means = values[order]
+        in_order = bool(np.all(order[1:] > order[:-1]))  # rows already sorted by time
+        means = values if in_order else _take_rows(values, order)
     else:
-        means = np.full((len(times), values.shape[1]), np.nan)
+        means = np.full((len(times), values.shape[1]), np.nan, order="F")
     for j in range(values.shape[1] if len(times) < len(values) else 0):
         # the mean per distinct time; NaN where the column has no value then
         count = np.bincount(inverse, weights=present[:, j], minlength=len(times))
@@ -1297,15 +1543,26 @@ def _timeseries(columns: list[_Column], frame: pd.DataFrame, budget: Budget, not
     yearly = axis.info.get("format") == "year"
     cycles = [] if yearly else _calendar_cycles(times, budget.max_cycle_units)
     bin_times, bin_means = _binned(times, means)
+    points = np.isfinite(means).sum(axis=0)
     out = []
     for j, q in enumerate(quantities):
         ok = np.isfinite(bin_means[:, j])
-        if np.isfinite(means[:, j]).sum() < MIN_TIME_POINTS:
+        if points[j] < MIN_TIME_POINTS:
             continue
         trend = _trend(axis, q, bin_times[ok, j], bin_means[ok, j])
         if trend:
             out.append(trend)
     out.extend(_seasonal(axis, quantities, means, cycles))
+    return out
+
+
+def _take_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`matrix[rows]`, kept column-major: numpy returns a row-major copy for a row
+    selection, on which the per-column reductions that follow run several times slower."""
+    count = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)
+    out = np.empty((count, matrix.shape[1]), order="F")
+    for j in range(matrix.shape[1]):
+        out[:, j] = matrix[:, j][rows]
     return out
 
 
@@ -1435,12 +1692,12 @@ def _seasonal(
         strength, effect = _phase_strength(
             residual, keep.astype("float64"), onehot
         )  # per column; effect: phases x columns
-        for j in np.flatnonzero(strength >= SEASONAL_STRENGTH):
+        for j in np.flatnonzero(strength >= SEASONAL_STRENGTH).tolist():
             if j not in best or strength[j] > best[j][0]:
                 best[j] = (float(strength[j]), cycle, kinds, effect[:, j])
     out = []
     for j in sorted(best):
-        strength, cycle, kinds, effect = best[j]
+        share, cycle, kinds, effect = best[j]
         seen = np.isfinite(effect)
         kinds, effect = kinds[seen], effect[seen]
         high, low = kinds[int(np.argmax(effect))], kinds[int(np.argmin(effect))]
@@ -1450,18 +1707,18 @@ def _seasonal(
         text = (
             f"{q.key} follows a {cycle.name} cycle: {_signed(up)} {when(high)} and "
             f"{_signed(down)} {when(low)} against its running level; the "
-            f"{_CYCLE_WORDS[cycle.phase_of]} explains {_pct(strength)} of its variation "
+            f"{_CYCLE_WORDS[cycle.phase_of]} explains {_pct(share)} of its variation "
             "around that level."
         )
         values = {
             "cycle": cycle.name,
-            "strength": strength,
+            "strength": share,
             "high": when(high),
             "low": when(low),
             "high_effect": up,
             "low_effect": down,
         }
-        score = 0.35 + 0.45 * strength
+        score = 0.35 + 0.45 * share
         out.append(_finding("seasonal", [q.key, axis.key], score, text, values))
     return out
 

@@ -601,7 +601,8 @@ def test_code_that_was_not_run_is_said_plainly_with_a_live_link():
 
 
 def test_a_real_code_notebook_as_built_without_a_sandbox_counts_as_not_run():
-    from minato_lite.notebooks import CodeSource, code_notebook
+    from minato_lite.inputs.code import CodeSource
+    from minato_lite.notebooks.builders import code_notebook
 
     doc = code_notebook([CodeSource("analysis.py", "df.head()")], ["sales"])
     assert not was_run(doc.notebook)
@@ -733,7 +734,7 @@ def test_rendering_twice_gives_identical_bytes_and_leaves_the_notebooks_alone():
 
 
 def test_the_cell_tags_match_the_templates():
-    from minato_lite import templates
+    from minato_lite.notebooks import templates
 
     assert (TEMPLATE_ONLY, BROWSER_ONLY) == (templates.TEMPLATE_ONLY, templates.BROWSER_ONLY)
 

@@ -26,6 +26,7 @@ from ..errors import EnvironmentProblem
 from ..log import Log
 from ..pyodide.assemble import fetch_wheel
 from ..resources import resource_dir
+from . import warmup
 from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
 
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
@@ -41,6 +42,10 @@ WEB_DIR = Path(__file__).resolve().parent / "web"
 PAGE_SCRIPTS = {
     "minato-waitasync-fix.js": WEB_DIR / "waitasync-fix.js",
     "minato-status.js": WEB_DIR / "kernel-status.js",
+}
+#: plain scripts the report (`index.html`) loads, deferred; it reads fully without them
+REPORT_SCRIPTS = {
+    "minato-warmup.js": WEB_DIR / "warmup.js",
 }
 
 
@@ -71,8 +76,10 @@ def app_key() -> str:
         "labextensions": _labextensions(),
         "page_scripts": {
             name: hashlib.sha256(path.read_bytes()).hexdigest()
-            for name, path in PAGE_SCRIPTS.items()
+            for name, path in {**PAGE_SCRIPTS, **REPORT_SCRIPTS}.items()
         },
+        # the warm-up list is derived from the built app by this module's code
+        "warmup": hashlib.sha256(Path(warmup.__file__).read_bytes()).hexdigest(),
         "kernel_patch": hashlib.sha256(repr((PATCH_ID, REPLACEMENTS)).encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
@@ -129,6 +136,11 @@ def build_app(target: Path, *, log: Log) -> None:
         run_jupyter_lite_build(lite_dir, output, log=log)
         add_page_scripts(output)
         patch_kernel_bundle(output)
+        for name, source in REPORT_SCRIPTS.items():
+            shutil.copyfile(source, output / name)
+        found = warmup.write_warmup(output)
+        for problem in found.problems:
+            log(f"warning: the report's warm-up skips part of the app: {problem}")
         shutil.move(str(output), str(target))
 
 

@@ -46,7 +46,9 @@ lang="en", scripts=()) -> str`
 It raises `ValueError` for a dataset mapping without those keys or counts, a
 `lab` or a script that is not relative, or a `lang` that is not a language tag.
 
-`live_url(path, lab="lab/index.html") -> str` is the live link of a notebook,
+The live links are named `LIVE_ANALYSIS`, `LIVE_CODE` and `LIVE_LAB`, never
+like the contents' section links. `live_url(path, lab="lab/index.html") -> str`
+is the live link of a notebook,
 and `clean_html`, `render_markdown` and `render_output` are the pieces, for
 reuse and tests.
 """
@@ -58,6 +60,9 @@ from .outputs import Charts, render_output, render_outputs
 from .page import (
     ANALYSIS_NOT_RUN_MESSAGE,
     CONFIG_SCRIPT,
+    LIVE_ANALYSIS,
+    LIVE_CODE,
+    LIVE_LAB,
     NOT_RUN_MESSAGE,
     live_url,
     render_report,
@@ -68,6 +73,9 @@ from .sanitize import clean_html
 __all__ = [
     "ANALYSIS_NOT_RUN_MESSAGE",
     "CONFIG_SCRIPT",
+    "LIVE_ANALYSIS",
+    "LIVE_CODE",
+    "LIVE_LAB",
     "NOT_RUN_MESSAGE",
     "Charts",
     "clean_html",

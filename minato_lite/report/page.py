@@ -45,6 +45,11 @@ NOT_RUN_MESSAGE = (
 ANALYSIS_NOT_RUN_MESSAGE = (
     "This analysis was not run when the site was built, so it has no charts or tables here."
 )
+#: the live links' names: distinct from the contents' section links, whose names they would
+#: otherwise repeat with another destination (a screen reader lists links by name)
+LIVE_ANALYSIS = "the analysis notebook"
+LIVE_CODE = "your code's notebook"
+LIVE_LAB = "JupyterLab, with every file of this site"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 _LANG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -176,11 +181,12 @@ def _nav(
             + "</li>"
         )
     links = " · ".join(_link(href, label) for label, href in live)
-    everything = _link(lab, "JupyterLab, with every file of this site")
+    everything = _link(lab, LIVE_LAB)
     return (
         f'<nav aria-label="Contents"><ul class="toc">{"".join(items)}</ul>'
         + (
-            f'<p class="live">Run it live in your browser: {links}; or open {everything}.</p>'
+            '<p class="live">Run it live in your browser, with the data already loaded: '
+            f"{links}; or open {everything}.</p>"
             if links
             else f'<p class="live">Run it live in your browser: open {everything}.</p>'
         )
@@ -232,7 +238,7 @@ def render_report(
         status = _code_status(code.notebook, href, code.path)
         sections.append(("code", "Your code", rendered.headings))
         bodies.append(_section("code", "Your code", status + rendered.html))
-        live_links.append(("Your code", href))
+        live_links.append((LIVE_CODE, href))
     if analysis is not None:
         href = live_url(analysis.path, lab)
         ran = was_run(analysis.notebook)
@@ -253,7 +259,7 @@ def render_report(
         )
         sections.append(("analysis", "Analysis", rendered.headings))
         bodies.append(_section("analysis", "Analysis", intro + rendered.html))
-        live_links.insert(0, ("Analysis", href))
+        live_links.insert(0, (LIVE_ANALYSIS, href))
     live_links += [(label, live_url(path, lab)) for label, path in live]
 
     safe_title = html_text(title)

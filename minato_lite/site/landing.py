@@ -33,7 +33,7 @@ from ..report import render_report
 from .app_cache import REPORT_SCRIPTS
 from .contents import MANIFEST_FILE, SiteFiles
 
-EXPLORER_LABEL = "Explorer (pick a dataset, column and chart)"
+EXPLORER_LABEL = "the explorer notebook (pick a dataset, column and chart)"
 
 
 def _notebook(files: SiteFiles, path: str) -> NotebookFile | None:

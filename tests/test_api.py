@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from minato_lite.report import LIVE_ANALYSIS
 from minato_lite.resources import REPO_DIR
 from minato_lite.serve.api import Settings, create_app, prefers_html, sweep
 from minato_lite.serve.static import BackgroundServer, make_server
@@ -320,7 +321,7 @@ def test_a_site_made_by_the_api_opens_and_runs_in_chromium(api, assembled_pyodid
     page, watch = page_for(url.split("/sites/")[0] + "/")
     page.goto(url)  # the report
     assert page.locator("h1").inner_text() == "From the API"
-    page.locator("nav").get_by_role("link", name="Analysis", exact=True).click()
+    page.get_by_role("link", name=LIVE_ANALYSIS, exact=True).click()
     lab.wait_for_notebook(page)
     assert lab.current_tab(page) == "analysis.ipynb"
     result = lab.append_and_run(page, "print(minato.title(), minato.records()[1])")

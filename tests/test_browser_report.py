@@ -9,7 +9,9 @@ HTML. Two tests, four kernel starts in all:
   hostile HTML inert, and not one request beyond the page;
 * with JavaScript: the report paints its first chart before any kernel or worker
   exists; the warm-up then fetches, running nothing; each live link opens its
-  notebook in JupyterLab and a cell runs with `df`; a live open after the report
+  notebook in JupyterLab and a cell runs with `df`, also when JupyterLab restores the
+  layout of an earlier visit (which used to replace the linked notebook); a live open
+  after the report
   downloads almost nothing, where a cold open downloads the app and Pyodide
   (counted at the server); the notebooks stay unmodified when the kernel
   connects; hostile outputs stay inert there too; nothing leaves 127.0.0.1.
@@ -79,6 +81,8 @@ APPLIED_JS = """async () => {
     === sorted(reply.codemirror_mode);
 }"""
 DIRTY_JS = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
+CURRENT_TAB_JS = """(name) => window.jupyterapp?.shell?.currentWidget?.context?.path === name"""
+OPEN_JS = "() => [...window.jupyterapp.shell.widgets('main')].map(w => w.context?.path ?? w.id)"
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +144,9 @@ def live_open(page, link: str, notebook: str) -> None:
     """Follow the report's live link named `link`; wait for `notebook`, its kernel connected."""
     page.get_by_role("link", name=link, exact=True).click()
     lab.wait_for_notebook(page)
+    # JupyterLab first restores the context's last workspace (a notebook opened before
+    # from the same site), then opens the link's notebook and makes it current
+    page.wait_for_function(CURRENT_TAB_JS, arg=notebook)
     assert lab.current_tab(page) == notebook
     lab.wait_for_kernel_connection(page)
 
@@ -178,6 +185,7 @@ def test_live_links_open_their_notebooks_warm_after_the_report_and_nothing_runs_
             page.goto(server.url + "lab/index.html?path=explorer.ipynb")
             lab.wait_for_notebook(page)
             assert "DataFrame 12 rows" in run_with_df(page)
+            assert page.evaluate(OPEN_JS) == ["explorer.ipynb"]  # once, though opened twice
             cold = fetched(counter, mark)
             assert watch.outside() == []
         finally:
@@ -225,7 +233,10 @@ def test_live_links_open_their_notebooks_warm_after_the_report_and_nothing_runs_
 
             page.goto(server.url + "index.html")  # back to the report (JupyterLab rewrote history)
             page.wait_for_function(FIRST_CHART_JS)
+            # JupyterLab restores this browser's last layout (code.ipynb), which used to
+            # replace the linked notebook: minato-open-path.js opens it again once restored
             live_open(page, LIVE_ANALYSIS, "analysis.ipynb")
+            assert sorted(page.evaluate(OPEN_JS)) == ["analysis.ipynb", "code.ipynb"]
             assert unmodified_once_the_kernel_answers(page), "defect 5: modified on connect"
             assert "DataFrame 12 rows" in run_with_df(page)
             assert watch.outside() == []

@@ -38,10 +38,12 @@ DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 CONFIG_FILES = ("jupyter_lite_config.json", "jupyter-lite.json", "overrides.json")
 WEB_DIR = Path(__file__).resolve().parent / "web"
 #: plain scripts the lab page loads first, by the name they take in the app:
-#: what the kernel is doing (for the visitor), and a fix for a kernel transport race
+#: what the kernel is doing (for the visitor), a fix for a kernel transport race, and
+#: the linked notebook kept open when JupyterLab restores an earlier visit's layout
 PAGE_SCRIPTS = {
     "minato-waitasync-fix.js": WEB_DIR / "waitasync-fix.js",
     "minato-status.js": WEB_DIR / "kernel-status.js",
+    "minato-open-path.js": WEB_DIR / "open-path.js",
 }
 #: plain scripts the report (`index.html`) loads, deferred; it reads fully without them
 REPORT_SCRIPTS = {

@@ -168,7 +168,10 @@ class ThrottledLink:
             finally:
                 client_w.close()
 
-        await asyncio.gather(upstream(), downstream_read(), downstream_write())
+        try:
+            await asyncio.gather(upstream(), downstream_read(), downstream_write())
+        except asyncio.CancelledError:  # the link closing: end quietly, not as a cancelled task
+            client_w.close()
 
     async def _shutdown(self) -> None:
         self._server.close()

@@ -56,10 +56,14 @@
     return next();
   }
 
-  function warm(urls) {
-    var queue = urls.slice();
+  // Two queues: the app's many small bundles, whose downloads are mostly waiting on
+  // round trips, and Pyodide's few large files, which keep the line busy meanwhile.
+  // Each lane prefers one queue and helps with the other once its own is empty.
+  function warm(small, large) {
+    var queues = [small.slice(), large.slice()];
     var count = { files: 0, failed: 0 };
-    function worker() {
+    function worker(prefer) {
+      var queue = queues[prefer].length ? queues[prefer] : queues[1 - prefer];
       var url = queue.shift();
       if (!url) return Promise.resolve();
       return fetch(url, { priority: "low", credentials: "same-origin" })
@@ -68,10 +72,10 @@
           function () { count.files += 1; },
           function () { count.failed += 1; }
         )
-        .then(worker);
+        .then(function () { return worker(prefer); });
     }
     var workers = [];
-    for (var i = 0; i < PARALLEL; i += 1) workers.push(worker());
+    for (var i = 0; i < PARALLEL; i += 1) workers.push(worker(i === 0 ? 1 : 0));
     return Promise.all(workers).then(function () { return count; });
   }
 
@@ -106,12 +110,12 @@
     var options = kernel.loadPyodideOptions || {};
     var index = new URL(options.indexURL || ".", entry);
     var lockUrl = new URL(options.lockFileURL || "pyodide-lock.json", index);
-    var files = [entry, lockUrl].concat(LOADER_FILES.map(function (name) {
+    var files = [entry].concat(LOADER_FILES.map(function (name) {
       return new URL(name, index);
     }));
     files.push(new URL(options.stdLibURL || "python_stdlib.zip", index));
     if (!sameSite(lockUrl)) return Promise.resolve(files);
-    return getJSON(lockUrl).then(function (lock) {
+    return getJSON(lockUrl).then(function (lock) {  // read here, so cached here too
       closure(lock, options.packages || []).forEach(function (entry) {
         if (entry.file_name) files.push(new URL(entry.file_name, index));
       });
@@ -143,12 +147,14 @@
       .then(function (parts) {
         var indexes = (parts[2].pipliteUrls || []).map(function (url) { return new URL(url, here); });
         var seen = {};
-        var urls = parts[0].concat(parts[1], indexes).filter(function (url) {
-          if (!sameSite(url) || seen[url.href]) return false;
-          seen[url.href] = true;
-          return true;
-        }).map(function (url) { return url.href; });
-        return warm(urls);
+        function own(urls) {
+          return urls.filter(function (url) {
+            if (!sameSite(url) || seen[url.href]) return false;
+            seen[url.href] = true;
+            return true;
+          }).map(function (url) { return url.href; });
+        }
+        return warm(own(parts[0].concat(indexes)), own(parts[1]));
       })
       .then(function (count) {
         root.setAttribute("data-minato-warmup-files", String(count.files));

@@ -16,8 +16,9 @@ Each is measured unthrottled (127.0.0.1) and throttled: a proxy in front of
 the server (`tests.support.traffic.ThrottledLink`) shares 20 Mbit/s downstream
 across every connection and delays every byte by 40 ms, so the page, the
 kernel's worker and the service worker are all slowed. Runs alternate (c) and
-(a)+(b); the table gives medians, ratios to (c) of the same mode, and the
-bytes the server sent for each live open. Also: the report's weight (raw and
+(a)+(b); the table gives medians, ratios to (c) of the same mode (of the
+medians, and "paired": the median of each run's (b) over its own (c)), and
+the bytes the server sent for each live open. Also: the report's weight (raw and
 as sent, gzip) and how much of it is images.
 
 The default site is held out: a year of bike rentals and code written for
@@ -229,12 +230,15 @@ def main() -> None:
           f"{charts} charts, {image_bytes / 1e3:.0f} kB of it images "
           f"({image_bytes / raw:.0%})")  # fmt: skip
     print(f"{'mode':<12} {'(a) chart':>10} {'(b) live':>10} {'(c) cold':>10} {'a/c':>7} "
-          f"{'b/c':>6} {'b MB':>6} {'c MB':>6}")  # fmt: skip
+          f"{'b/c':>6} {'paired':>7} {'b MB':>6} {'c MB':>6}")  # fmt: skip
     for mode in modes:
         a, b, c = median(mode.a), median(mode.b), median(mode.c)
+        # each run's (b) over the (c) measured just before it: slow drift of a shared
+        # machine's load cancels out of these
+        paired = median([b_i / c_i for b_i, c_i in zip(mode.b, mode.c, strict=True)])
         print(
             f"{mode.name:<12} {a:>9.2f}s {b:>9.1f}s {c:>9.1f}s {a / c:>7.3f} {b / c:>6.2f} "
-            f"{median(mode.b_bytes) / 1e6:>6.1f} {median(mode.c_bytes) / 1e6:>6.1f}"
+            f"{paired:>7.2f} {median(mode.b_bytes) / 1e6:>6.1f} {median(mode.c_bytes) / 1e6:>6.1f}"
         )
     print(f"medians of {args.runs} runs; (b) after {args.wait:.0f} s on the report; "
           "throttled = 20 Mbit/s down shared, +40 ms on every response")  # fmt: skip

@@ -27,7 +27,7 @@ derived here, when the base app is built, and written beside the app as
 Nothing is listed that the app does not name, and nothing that is not a
 file of the app. If the bundle cannot be read (a new bundler's format), the
 list keeps the page's own files and `problems` says what was skipped, so the
-site still builds and `tests/test_app_cache.py` fails on the real app.
+site still builds and `tests/test_site_report.py` fails on the real app.
 """
 
 from __future__ import annotations

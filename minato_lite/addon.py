@@ -6,8 +6,9 @@ In a JupyterLite project's `jupyter_lite_config.json`:
                 "analysis": "comprehensive", "title": "Sales"}}
 
 (paths relative to the lite dir). The build then carries the same datasets,
-notebooks, `minato` runtime and widget wheels as `minato-lite build`, and the
-kernel starts with the data loaded. Like every addon it only declares doit
+notebooks, `minato` runtime and widget wheels as `minato-lite build`, opens on
+the same report (`index.html`, with its warm-up), and the kernel starts with
+the data loaded. Like every addon it only declares doit
 tasks with their inputs and outputs, so unchanged inputs are not redone.
 """
 
@@ -16,13 +17,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import doit.tools
 from jupyterlite_core.addons.base import BaseAddon
 from jupyterlite_core.constants import JUPYTER_CONFIG_DATA, JUPYTERLITE_JSON
 
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from .site.contents import SiteFiles
 
 SECTION = "minato"
 KEYS = {"inputs", "code", "analysis", "title", "prerender"}
@@ -129,16 +133,35 @@ class MinatoAddon(BaseAddon):
         from .site.app_cache import add_page_scripts
         from .site.kernel_patch import patch_kernel_bundle
 
+        out = Path(manager.output_dir)
+        prepared = self._prepared(section)
         yield self.task(
             name="page-scripts",
-            doc="the kernel-status script and the fixes for the kernel's SharedArrayBuffer races",
-            file_dep=[Path(manager.output_dir) / "lab" / "index.html"],
+            doc="the kernel-status script, the fixes for the kernel's SharedArrayBuffer races, "
+            "and index.html as the report, with its warm-up read from the lab page as patched",
+            file_dep=[out / "lab" / "index.html"],
+            uptodate=[doit.tools.config_changed({"digest": digest})],
             actions=[
-                (add_page_scripts, [Path(manager.output_dir)]),
+                (add_page_scripts, [out]),
                 # doit actions must return None/bool/str/dict, not the patched bundle's path
-                (lambda out: patch_kernel_bundle(out) and None, [Path(manager.output_dir)]),
+                (lambda out: patch_kernel_bundle(out) and None, [out]),
+                (self.write_report, [out, prepared.title, prepared.files]),
             ],
         )
+
+    def write_report(self, out: Path, title: str, files: SiteFiles) -> None:
+        """`index.html` as `minato-lite build` writes it: the report, its warm-up beside it."""
+        import shutil
+
+        from .site.app_cache import REPORT_SCRIPTS
+        from .site.landing import report_page
+        from .site.warmup import write_warmup
+
+        for name, source in REPORT_SCRIPTS.items():
+            shutil.copyfile(source, out / name)
+        for problem in write_warmup(out).problems:
+            self.log.warning(f"the report's warm-up skips part of the app: {problem}")
+        (out / "index.html").write_text(report_page(title, files), "utf-8")
 
     def patch_config(self, config_path: Path, digest: str) -> None:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID

@@ -224,7 +224,6 @@ def build_site(
         Path(out),
         prepared.files,
         title=prepared.title,
-        landing_notebook=names[0],
         pyodide=dist,
         marker=marker,
         log=log,

@@ -1,6 +1,8 @@
-"""Take the README screenshot: a site's analysis notebook after Run All, charts in view.
+"""Take the README screenshots: a site's analysis notebook after Run All, charts in view;
+or, with --report, the report the site opens on (index.html, as first painted).
 
-.venv/bin/python scripts/screenshot.py SITE_DIR [OUT_PNG]   (default docs/screenshot.png)
+.venv/bin/python scripts/screenshot.py SITE_DIR [OUT_PNG]            (default docs/screenshot.png)
+.venv/bin/python scripts/screenshot.py --report SITE_DIR [OUT_PNG]   (default docs/report.png)
 """
 
 from __future__ import annotations
@@ -18,13 +20,29 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support import lab  # noqa: E402
 
 
+def report(site: Path, out: Path) -> None:
+    server = make_server(site, "127.0.0.1", 0).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1100, "height": 1000})
+            page.goto(server.url + "index.html")
+            # the datasets, then the user's code with its answer
+            page.evaluate("() => scrollTo(0, document.getElementById('data').offsetTop - 16)")
+            page.screenshot(path=str(out))
+            browser.close()
+    finally:
+        server.close()
+    print(out)
+
+
 def main(site: Path, out: Path) -> None:
     server = make_server(site, "127.0.0.1", 0).start()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(server.url + "index.html")
+            page.goto(server.url + "lab/index.html?path=analysis.ipynb")
             lab.wait_for_notebook(page)
             lab.run_all_cells(page, timeout_s=300)
             errors = page.locator(lab.STDERR).all_inner_texts()
@@ -42,4 +60,7 @@ def main(site: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshot.png"))
+    if sys.argv[1] == "--report":
+        report(Path(sys.argv[2]), Path(sys.argv[3] if len(sys.argv) > 3 else "docs/report.png"))
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshot.png"))

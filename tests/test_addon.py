@@ -70,6 +70,12 @@ def test_plain_jupyter_lite_build_gets_data_notebooks_wheels_and_kernel_settings
     assert kernel["loadPyodideOptions"]["env"]["PYTHONSTARTUP"] == "/drive/minato/startup.py"
     assert any("pypi/all.json" in url for url in kernel["pipliteUrls"])
     assert data["contentsStorageName"].startswith("minato-lite-")
+    report = (output / "index.html").read_text()  # the report, as minato-lite build writes it
+    assert "lab/index.html?path=analysis.ipynb" in report and 'id="jupyter-config-data"' in report
+    assert '<script src="minato-warmup.js" defer></script>' in report
+    warm = json.loads((output / "minato-warmup.json").read_text())["bundles"]
+    assert any(url.startswith("build/lab/bundle.js?") for url in warm)
+    assert (output / "minato-warmup.js").is_file()
 
 
 def test_a_broken_minato_section_fails_the_build_clearly(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from minato_lite.report import LIVE_ANALYSIS
 from minato_lite.resources import REPO_DIR
 from minato_lite.serve.api import Settings, create_app, prefers_html, sweep
 from minato_lite.serve.static import BackgroundServer, make_server
@@ -78,9 +79,12 @@ def test_create_fetch_and_delete_a_site(api):
     created = client.post(POST, json=payload(title="Units"))
     assert created.status_code == 201, created.text
     site_id, url = created.json()["id"], created.json()["url"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", site_id) and url.endswith(f"/sites/{site_id}/")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", site_id)
+    assert url.endswith(f"/sites/{site_id}/index.html")
     page = client.get(url)
     assert page.status_code == 200 and "lab/index.html?path=analysis.ipynb" in page.text
+    assert "<h1>Units</h1>" in page.text  # the report
+    url = url.removesuffix("index.html")
     assert page.headers["cross-origin-resource-policy"] == "same-origin"
     data = client.get(url + "files/data/data.csv")
     assert data.text.splitlines() == ["region,units", "North,3", "South,5"]
@@ -202,7 +206,7 @@ def test_openapi_schema_is_served(api):
 
 def test_a_client_preferring_html_gets_a_page_that_opens_the_absolute_site_url(api):
     client, _ = api()
-    site_url = re.escape(str(client.base_url)) + r"sites/[A-Za-z0-9_-]{22}/"
+    site_url = re.escape(str(client.base_url)) + r"sites/[A-Za-z0-9_-]{22}/index\.html"
     as_json = client.post(POST, json=payload())
     assert re.fullmatch(site_url, as_json.json()["url"]), as_json.json()
     answer = client.post(POST, json=payload(title="Units by region"), headers=HTML)
@@ -215,7 +219,7 @@ def test_a_client_preferring_html_gets_a_page_that_opens_the_absolute_site_url(a
     assert page.title == page.link_text == "Units by region"
     site = client.get(page.href)
     assert site.status_code == 200 and "lab/index.html?path=analysis.ipynb" in site.text
-    site_id = page.href.rstrip("/").rsplit("/", 1)[1]
+    site_id = page.href.split("/sites/")[1].split("/")[0]
     assert client.get(f"api/sites/{site_id}").json()["title"] == "Units by region"
 
 
@@ -315,8 +319,11 @@ def test_a_site_made_by_the_api_opens_and_runs_in_chromium(api, assembled_pyodid
     assert created.status_code == 201
     url = created.json()["url"]
     page, watch = page_for(url.split("/sites/")[0] + "/")
-    page.goto(url + "index.html")
+    page.goto(url)  # the report
+    assert page.locator("h1").inner_text() == "From the API"
+    page.get_by_role("link", name=LIVE_ANALYSIS, exact=True).click()
     lab.wait_for_notebook(page)
+    assert lab.current_tab(page) == "analysis.ipynb"
     result = lab.append_and_run(page, "print(minato.title(), minato.records()[1])")
     assert "From the API {'region': 'South', 'units': 5}" in result.text
     assert watch.outside() == []
@@ -337,9 +344,9 @@ def test_the_seeds_request_opens_from_its_html_answer_and_its_code_runs_with_pan
     assert created.status_code == 201, created.text
     url = created.headers["location"]
     page, watch = page_for(url.split("/sites/")[0] + "/")
-    with page.expect_navigation(url=f"{url}lab/**", timeout=60_000):
-        page.set_content(created.text)  # the new window the seed's UI opens
-    page.goto(url + "lab/index.html?path=code.ipynb")
+    with page.expect_navigation(url=url, timeout=60_000):
+        page.set_content(created.text)  # the new window the seed's UI opens: the report
+    page.goto(url.removesuffix("index.html") + "lab/index.html?path=code.ipynb")
     lab.wait_for_notebook(page)
     lab.run_all_cells(page, timeout_s=240)
     outputs = "\n".join(page.locator(f"{lab.NOTEBOOK} .jp-OutputArea-output").all_inner_texts())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from minato_lite.report import LIVE_ANALYSIS
 from minato_lite.resources import REPO_DIR
 from tests.support import lab
 from tests.support.cli import run_cli
@@ -95,6 +96,7 @@ def test_a_batch_site_opens_from_the_index_and_runs(served_batch):
     server, page, watch = served_batch
     page.goto(server.url + "index.html")
     page.get_by_role("link", name="second").click()
+    page.get_by_role("link", name=LIVE_ANALYSIS, exact=True).click()  # its report
     lab.wait_for_notebook(page)
     assert "/second/lab/" in page.url
     result = lab.append_and_run(page, "print(minato.datasets(), len(minato.records()))")
@@ -108,20 +110,20 @@ def test_sibling_sites_keep_their_own_browser_storage(served_batch):
     server, page, watch = served_batch
     listing = "import os\nprint(sorted(os.listdir('/drive')))"
 
-    page.goto(server.url + "first/index.html")
+    page.goto(server.url + "first/lab/index.html?path=analysis.ipynb")
     lab.wait_for_notebook(page)
     saved = lab.append_and_run(page, "open('/drive/kept.txt', 'w').write('mine')\n" + listing)
     assert "kept.txt" in saved.text, saved.text + "".join(saved.errors)
 
     # each visit in its own tab of the same browser (same storage), as a person would
     page = page.context.new_page()
-    page.goto(server.url + "second/index.html")
+    page.goto(server.url + "second/lab/index.html?path=analysis.ipynb")
     lab.wait_for_notebook(page)
     sibling = lab.append_and_run(page, listing)
     assert "analysis.ipynb" in sibling.text and "kept.txt" not in sibling.text
 
     page = page.context.new_page()
-    page.goto(server.url + "first/index.html")
+    page.goto(server.url + "first/lab/index.html?path=analysis.ipynb")
     lab.wait_for_notebook(page)
     again = lab.append_and_run(page, listing)
     assert "kept.txt" in again.text  # the control: the write really was stored

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from minato_lite import build_site
+from minato_lite.report import LIVE_CODE
 from minato_lite.resources import REPO_DIR
 from tests.support import lab
 
@@ -76,7 +77,7 @@ def test_analysis_notebook_runs_on_six_shapes_without_errors_and_draws_every_cha
 ):
     server = serve_site(build_shapes_site(tmp_path, pandas_pyodide, analysis))
     page, watch = page_for(server.url)
-    page.goto(server.url + "index.html")
+    page.goto(server.url + "lab/index.html?path=analysis.ipynb")
     lab.wait_for_notebook(page)
     lab.run_all_cells(page, timeout_s=300)
     cells = page.evaluate(CELLS_JS)
@@ -187,7 +188,8 @@ def test_run_all_on_the_code_notebook_reports_only_real_errors(
     )
     server = serve_site(site)
     page, watch = page_for(server.url)
-    page.goto(server.url + "index.html")
+    page.goto(server.url + "index.html")  # the report: the code only, and its live link
+    page.get_by_role("link", name=LIVE_CODE, exact=True).click()
     lab.wait_for_notebook(page)
     assert lab.current_tab(page) == "code.ipynb"
     lab.run_all_cells(page)

@@ -20,7 +20,7 @@ def test_charts_and_tables_show_before_the_kernel_is_ready_and_the_kernel_then_r
 ):
     server = serve_site(core_sales_site)
     page, watch = page_for(server.url)
-    page.goto(server.url + "index.html")
+    page.goto(server.url + "lab/index.html?path=analysis.ipynb")
     chart = page.wait_for_selector(FIRST_CHART, timeout=60_000)
     # nothing was run: the kernel is still starting while the chart is already drawn
     status = page.locator(STATUS).get_attribute("data-kind")

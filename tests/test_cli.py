@@ -34,9 +34,9 @@ def test_build_writes_a_site_that_opens_the_analysis_notebook(csv_file: Path, tm
     result = run_cli("build", str(csv_file), "-o", str(out), "--title", "Q1 <sales>")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
-    landing = (out / "index.html").read_text()
-    assert "lab/index.html?path=analysis.ipynb" in landing
-    assert "Q1 &lt;sales&gt;" in landing and "<sales>" not in landing
+    report = (out / "index.html").read_text()
+    assert "lab/index.html?path=analysis.ipynb" in report
+    assert "<h1>Q1 &lt;sales&gt;</h1>" in report and "<sales>" not in report
     manifest = json.loads((out / "files/data/manifest.json").read_text())
     assert [d["name"] for d in manifest["datasets"]] == ["sales"]
     assert (out / "files/minato/__init__.py").is_file()

@@ -140,7 +140,7 @@ def test_a_pypi_requirement_works_in_the_browser_with_no_network(
         unavailable(f"cannot fetch tabulate from PyPI: {exc}")
     server = serve_site(site)
     page, watch = page_for(server.url)
-    page.goto(server.url + "index.html")
+    page.goto(server.url + "lab/index.html?path=analysis.ipynb")
     lab.wait_for_notebook(page)
     result = lab.append_and_run(
         page,

@@ -156,12 +156,15 @@ def squeeze(value: str) -> str:
     return re.sub(r"[\x00-\x20\x7f]", "", value).lower()
 
 
-def assert_inert(page: str) -> Audit:
-    """No active markup anywhere: the one config script, our style and metas, nothing else."""
+def assert_inert(page: str, scripts: tuple[str, ...] = ()) -> Audit:
+    """No active markup anywhere: the config script, the deferred `scripts` given to the page
+    (by their URLs), our style and metas, nothing else."""
     audit = Audit(page)
-    scripts = audit.tags("script")
-    assert len(scripts) == 1, scripts
-    attrs, where = scripts[0]
+    found = audit.tags("script")
+    assert len(found) == 1 + len(scripts), found
+    for (attrs, where), src in zip(found[1:], scripts, strict=True):
+        assert attrs == {"src": src, "defer": ""} and where == ("html", "head"), attrs
+    attrs, where = found[0]
     assert attrs == {
         "id": "jupyter-config-data",
         "type": "application/json",
@@ -180,7 +183,9 @@ def assert_inert(page: str) -> Audit:
             assert not name.startswith("on"), (tag, name, value)
             for bad in ("javascript:", "vbscript:", "data:text", "livescript:"):
                 assert bad not in squeeze(value), (tag, name, value)
-            if name in FETCHING:
+            if name in FETCHING and tag == "script":
+                assert value in scripts, value
+            elif name in FETCHING:
                 assert tag == "img" and name == "src", (tag, name)
                 assert re.match(
                     r"data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=]+$", value
@@ -188,7 +193,7 @@ def assert_inert(page: str) -> Audit:
             if name == "style":
                 assert re.fullmatch(r"text-align:(left|right|center|justify|start|end)", value)
             if name == "href":
-                assert re.match(r"(https?://|#|lab/index\.html\?path=|[^:]*$)", value), value
+                assert re.match(r"(https?://|#|lab/index\.html(\?path=|$)|[^:]*$)", value), value
     for attrs, _where in audit.tags("img"):
         assert attrs.get("alt", "").strip(), attrs
     for name in ("h1", "script", "style"):
@@ -677,6 +682,28 @@ def test_live_links_are_url_encoded_then_escaped_and_only_relative():
             live_url("a.ipynb", lab)
     with pytest.raises(ValueError):
         page(lang='en" onload="x')
+
+
+def test_deferred_scripts_are_relative_escaped_and_in_the_head():
+    html = page(scripts=["minato-warmup.js", 'a"b.js'])
+    assert_inert(html, scripts=("minato-warmup.js", 'a"b.js'))
+    assert '<script src="a&quot;b.js" defer></script>' in html
+    # the page reads the same without them: nothing but the script tags differs
+    bare = page()
+    assert re.sub(r'<script src="[^"]*" defer></script>\n', "", html) == bare
+    for src in ("https://cdn.example/x.js", "//cdn.example/x.js", "/x.js", "javascript:alert(1)"):
+        with pytest.raises(ValueError, match="relative"):
+            page(scripts=[src])
+
+
+def test_every_live_link_and_jupyterlab_itself_are_linked_from_the_contents():
+    audit = Audit(page())
+    nav = [a["href"] for a, where in audit.tags("a") if "nav" in where]
+    for path in ("analysis.ipynb", "code.ipynb", "explorer.ipynb"):
+        assert f"lab/index.html?path={path}" in nav
+    assert "lab/index.html" in nav
+    with pytest.raises(ValueError, match="relative"):
+        page(lab="https://evil.example/lab/index.html")
 
 
 def test_hostile_titles_names_and_outputs_stay_inert():

@@ -8,6 +8,7 @@ Markdown through `markup.md_*` and code through `templates.literal`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Sequence
@@ -24,6 +25,21 @@ from .templates import section, section_heading
 #: what `analysis.ipynb` holds: `custom` is the user's code alone
 ANALYSIS_TYPES = ("comprehensive", "descriptive", "correlation", "timeseries", "custom")
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+#: the `language_info` the Pyodide kernel (jupyterlite-pyodide-kernel 0.8.6) answers in its
+#: kernel_info_reply, a constant of its worker (Python "3.8" included, whatever Pyodide runs).
+#: JupyterLab writes the reply into the notebook's metadata when the kernel connects: any
+#: difference marks the notebook modified, and closing its tab then asks to save changes
+#: nobody made. Stored exactly as the kernel says it; tests/test_app_cache.py compares it
+#: with the app's kernel bundle, so a kernel upgrade that changes the reply fails there.
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "python", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.8",
+}
 ANALYSIS_NOTEBOOK = "analysis.ipynb"
 EXPLORER_NOTEBOOK = "explorer.ipynb"
 #: categories show their most common values; the rest are one "other" bar
@@ -50,10 +66,10 @@ def code(source: str) -> nbformat.NotebookNode:
 
 
 def document(name: str, cells: Sequence[nbformat.NotebookNode]) -> NotebookFile:
-    """A validated notebook with stable cell ids and the Pyodide kernelspec."""
+    """A validated notebook with stable cell ids and the Pyodide kernel's own metadata."""
     nb = v4.new_notebook(
         cells=list(cells),
-        metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},
+        metadata={"kernelspec": dict(KERNELSPEC), "language_info": copy.deepcopy(LANGUAGE_INFO)},
     )
     for index, cell in enumerate(nb.cells):
         digest = hashlib.sha256(f"{name}\0{index}".encode()).hexdigest()[:12]

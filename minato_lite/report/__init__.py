@@ -23,7 +23,7 @@ Modules, one job each:
 Public API:
 
 `render_report(title, datasets, analysis=None, code=None, *, live=(), lab="lab/index.html",
-lang="en") -> str`
+lang="en", scripts=()) -> str`
 
 * `title`: the report's title (plain text, escaped here);
 * `datasets`: one mapping per dataset with `name`, `label` (where it came
@@ -37,13 +37,18 @@ lang="en") -> str`
   not pre-rendered is said to be so too, with its code shown open;
 * `live`: more notebooks to link live, as `(label, path)`, e.g.
   `[("Explorer", "explorer.ipynb")]`;
-* `lab`: the JupyterLab page, relative to the report;
-* `lang`: the page's language tag.
+* `lab`: the JupyterLab page, relative to the report (also linked on its own,
+  for every file of the site);
+* `lang`: the page's language tag;
+* `scripts`: relative URLs of scripts the page loads deferred (the site's
+  warm-up); the page must read the same without them.
 
 It raises `ValueError` for a dataset mapping without those keys or counts, a
-`lab` that is not relative, or a `lang` that is not a language tag.
+`lab` or a script that is not relative, or a `lang` that is not a language tag.
 
-`live_url(path, lab="lab/index.html") -> str` is the live link of a notebook,
+The live links are named `LIVE_ANALYSIS`, `LIVE_CODE` and `LIVE_LAB`, never
+like the contents' section links. `live_url(path, lab="lab/index.html") -> str`
+is the live link of a notebook,
 and `clean_html`, `render_markdown` and `render_output` are the pieces, for
 reuse and tests.
 """
@@ -55,6 +60,9 @@ from .outputs import Charts, render_output, render_outputs
 from .page import (
     ANALYSIS_NOT_RUN_MESSAGE,
     CONFIG_SCRIPT,
+    LIVE_ANALYSIS,
+    LIVE_CODE,
+    LIVE_LAB,
     NOT_RUN_MESSAGE,
     live_url,
     render_report,
@@ -65,6 +73,9 @@ from .sanitize import clean_html
 __all__ = [
     "ANALYSIS_NOT_RUN_MESSAGE",
     "CONFIG_SCRIPT",
+    "LIVE_ANALYSIS",
+    "LIVE_CODE",
+    "LIVE_LAB",
     "NOT_RUN_MESSAGE",
     "Charts",
     "clean_html",

@@ -1,10 +1,12 @@
 """The report page: head, inline CSS, landmarks, and the order of its sections.
 
-The page is the site's `index.html`, read without running anything: no
-script except the empty `jupyter-config-data` block that JupyterLite's config
-loader reads from the root `index.html` (a JSON data block, never executed),
-CSS inline, images inline, no fonts or files fetched, and the only links of
-ours relative ones into the live notebooks (`live_url`). Order: title, the
+The page is the site's `index.html`, read without running anything: CSS
+inline, images inline, no fonts or files fetched, and the only links of ours
+relative ones into the live notebooks (`live_url`) and JupyterLab. Its
+scripts are the empty `jupyter-config-data` block that JupyterLite's config
+loader reads from the root `index.html` (a JSON data block, never executed)
+and the caller's deferred `scripts` (the site's warm-up), relative URLs only,
+which the page never needs: with JavaScript off it reads the same. Order: title, the
 datasets, then the user's code and its outputs (or a plain statement that it
 was not run at build time, with a link to run it live), then the analysis
 notebook cell by cell.
@@ -43,6 +45,11 @@ NOT_RUN_MESSAGE = (
 ANALYSIS_NOT_RUN_MESSAGE = (
     "This analysis was not run when the site was built, so it has no charts or tables here."
 )
+#: the live links' names: distinct from the contents' section links, whose names they would
+#: otherwise repeat with another destination (a screen reader lists links by name)
+LIVE_ANALYSIS = "the analysis notebook"
+LIVE_CODE = "your code's notebook"
+LIVE_LAB = "JupyterLab, with every file of this site"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 _LANG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -78,15 +85,19 @@ class DatasetRow:
         return cls(str(name), str(label), rows, columns)
 
 
+def _relative(url: str, what: str) -> str:
+    if _SCHEME.match(url) or url.startswith(("/", "\\")) or not url:
+        raise ValueError(f"{what} must be a relative URL, got {url!r}")
+    return url
+
+
 def live_url(path: str, lab: str = LAB) -> str:
     """The live notebook in JupyterLab: `lab/index.html?path=<path, URL-encoded>` (not escaped).
 
     `lab` must be relative (no scheme, no leading slash): a site is served
     under any prefix, and the report links nowhere else.
     """
-    if _SCHEME.match(lab) or lab.startswith(("/", "\\")) or not lab:
-        raise ValueError(f"the JupyterLab page must be a relative URL, got {lab!r}")
-    return f"{lab}?path={quote(path, safe='/')}"
+    return f"{_relative(lab, 'the JupyterLab page')}?path={quote(path, safe='/')}"
 
 
 def _link(href: str, text: str) -> str:
@@ -155,7 +166,7 @@ def _datasets(rows: Sequence[DatasetRow]) -> str:
 
 
 def _nav(
-    sections: Sequence[tuple[str, str, list[Heading]]], live: Sequence[tuple[str, str]]
+    sections: Sequence[tuple[str, str, list[Heading]]], live: Sequence[tuple[str, str]], lab: str
 ) -> str:
     items = []
     for ident, name, headings in sections:
@@ -170,9 +181,15 @@ def _nav(
             + "</li>"
         )
     links = " · ".join(_link(href, label) for label, href in live)
+    everything = _link(lab, LIVE_LAB)
     return (
         f'<nav aria-label="Contents"><ul class="toc">{"".join(items)}</ul>'
-        + (f'<p class="live">Run it live in your browser: {links}</p>' if links else "")
+        + (
+            '<p class="live">Run it live in your browser, with the data already loaded: '
+            f"{links}; or open {everything}.</p>"
+            if links
+            else f'<p class="live">Run it live in your browser: open {everything}.</p>'
+        )
         + "</nav>"
     )
 
@@ -193,10 +210,16 @@ def render_report(
     live: Sequence[tuple[str, str]] = (),
     lab: str = LAB,
     lang: str = "en",
+    scripts: Sequence[str] = (),
 ) -> str:
     """The report as one HTML page (see the package docstring for what each argument is)."""
     if not _LANG.match(lang):
         raise ValueError(f"not a language tag: {lang!r}")
+    _relative(lab, "the JupyterLab page")
+    deferred = "".join(
+        f'<script src="{html.escape(_relative(src, "a script"))}" defer></script>\n'
+        for src in scripts
+    )
     title = " ".join(str(title).split()) or "Report"
     rows = [DatasetRow.from_mapping(d) for d in datasets]
     charts = Charts()
@@ -215,7 +238,7 @@ def render_report(
         status = _code_status(code.notebook, href, code.path)
         sections.append(("code", "Your code", rendered.headings))
         bodies.append(_section("code", "Your code", status + rendered.html))
-        live_links.append(("Your code", href))
+        live_links.append((LIVE_CODE, href))
     if analysis is not None:
         href = live_url(analysis.path, lab)
         ran = was_run(analysis.notebook)
@@ -236,19 +259,20 @@ def render_report(
         )
         sections.append(("analysis", "Analysis", rendered.headings))
         bodies.append(_section("analysis", "Analysis", intro + rendered.html))
-        live_links.insert(0, ("Analysis", href))
+        live_links.insert(0, (LIVE_ANALYSIS, href))
     live_links += [(label, live_url(path, lab)) for label, path in live]
 
     safe_title = html_text(title)
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{safe_title}</title>\n{CONFIG_SCRIPT}\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{safe_title}</title>\n{CONFIG_SCRIPT}\n{deferred}<style>{CSS}</style>\n"
+        "</head>\n<body>\n"
         '<a class="skip" href="#main">Skip to the report</a>\n'
         f'<header><h1>{safe_title}</h1><p class="lede">A report of this site\'s notebooks, '
         "with the outputs they had when the site was built. Python also runs live in your "
         "browser: open a notebook to change and rerun anything.</p></header>\n"
-        f"{_nav(sections, live_links)}\n"
+        f"{_nav(sections, live_links, lab)}\n"
         f'<main id="main">\n' + "\n".join(bodies) + "\n</main>\n"
         "<footer><p>Made with minato-lite: a static report of notebooks run at build time. "
         "Outputs shown here are inert; the live notebooks recompute them.</p></footer>\n"

@@ -8,7 +8,8 @@
     GET    /api/sites/{id}                 metadata
     DELETE /api/sites/{id}
     GET    /healthz
-    GET    /sites/{id}/                    the built site (static, with serve's headers)
+    GET    /sites/{id}/index.html          the built site, opening on its report (static,
+                                           with serve's headers)
     GET    /openapi.json                   the schema
 
 Submitted code is placed in a notebook and parsed to flag syntax errors; it is
@@ -177,6 +178,16 @@ def prefers_html(accept: str | None) -> bool:
     return html_q > json_q
 
 
+def site_url(request: Request, site_id: str) -> str:
+    """The absolute URL of a site's report, its `index.html` spelled out.
+
+    A folder URL works here (the static files answer `/sites/{id}/` with the
+    index), but not from every host a site may be copied to: an S3 bucket has
+    no index documents, and the JupyterLab links inside the report are relative.
+    """
+    return str(request.url_for("sites", path=f"/{site_id}/index.html"))
+
+
 def opening_page(title: str, url: str) -> str:
     """A self-contained page (no scripts, no external resources) that opens the site at `url`."""
     safe_title, safe_url = html_text(title), html_text(url)
@@ -279,8 +290,8 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorized)],
         responses={
             201: {
-                "description": "The site's id and absolute URL as JSON; when Accept prefers "
-                "text/html, a page that opens the site, with the URL in Location",
+                "description": "The site's id and the absolute URL of its report as JSON; "
+                "when Accept prefers text/html, a page that opens it, with the URL in Location",
                 "content": {"text/html": {"schema": {"type": "string"}}},
                 "headers": {
                     "Location": {
@@ -328,7 +339,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(422, one_line(exc)) from None
         finally:
             waiting -= 1
-        url = str(request.url_for("sites", path=f"/{site_id}/"))
+        url = site_url(request, site_id)
         if not prefers_html(request.headers.get("accept")):
             response.headers["Vary"] = "Accept"
             ran = built.code_result.to_json() if built.code_result is not None else {}
@@ -351,7 +362,7 @@ def create_app(settings: Settings) -> FastAPI:
         marker = json.loads((path / SITE_MARKER).read_text("utf-8"))
         return {
             "id": site_id,
-            "url": str(request.url_for("sites", path=f"/{site_id}/")),
+            "url": site_url(request, site_id),
             "created": (path / SITE_MARKER).stat().st_mtime,
             **{k: marker[k] for k in ("title", "analysis", "datasets", "notebooks") if k in marker},
         }

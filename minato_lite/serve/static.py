@@ -144,9 +144,11 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     server = BackgroundServer(site_app(site, isolate), host, port,
                               "info" if verbose else "warning")  # fmt: skip
     marked = (site / SITE_MARKER).is_file()
-    print(f"Serving {site} at {server.url}" + ("" if marked else " (not a minato-lite site)"),
+    # the report; the live notebooks are one click away in it (lab/ stays reachable directly)
+    url = server.url + "index.html"
+    print(f"Serving {site} at {url}" + ("" if marked else " (not a minato-lite site)"),
           flush=True)  # fmt: skip
     print("Press Ctrl+C to stop.", flush=True)
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(server.url,)).start()
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     server.serve_forever()

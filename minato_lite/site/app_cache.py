@@ -26,6 +26,7 @@ from ..errors import EnvironmentProblem
 from ..log import Log
 from ..pyodide.assemble import fetch_wheel
 from ..resources import resource_dir
+from . import warmup
 from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
 
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
@@ -37,10 +38,16 @@ DEFAULT_SOURCE_DATE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 CONFIG_FILES = ("jupyter_lite_config.json", "jupyter-lite.json", "overrides.json")
 WEB_DIR = Path(__file__).resolve().parent / "web"
 #: plain scripts the lab page loads first, by the name they take in the app:
-#: what the kernel is doing (for the visitor), and a fix for a kernel transport race
+#: what the kernel is doing (for the visitor), a fix for a kernel transport race, and
+#: the linked notebook kept open when JupyterLab restores an earlier visit's layout
 PAGE_SCRIPTS = {
     "minato-waitasync-fix.js": WEB_DIR / "waitasync-fix.js",
     "minato-status.js": WEB_DIR / "kernel-status.js",
+    "minato-open-path.js": WEB_DIR / "open-path.js",
+}
+#: plain scripts the report (`index.html`) loads, deferred; it reads fully without them
+REPORT_SCRIPTS = {
+    "minato-warmup.js": WEB_DIR / "warmup.js",
 }
 
 
@@ -71,8 +78,10 @@ def app_key() -> str:
         "labextensions": _labextensions(),
         "page_scripts": {
             name: hashlib.sha256(path.read_bytes()).hexdigest()
-            for name, path in PAGE_SCRIPTS.items()
+            for name, path in {**PAGE_SCRIPTS, **REPORT_SCRIPTS}.items()
         },
+        # the warm-up list is derived from the built app by this module's code
+        "warmup": hashlib.sha256(Path(warmup.__file__).read_bytes()).hexdigest(),
         "kernel_patch": hashlib.sha256(repr((PATCH_ID, REPLACEMENTS)).encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
@@ -129,6 +138,11 @@ def build_app(target: Path, *, log: Log) -> None:
         run_jupyter_lite_build(lite_dir, output, log=log)
         add_page_scripts(output)
         patch_kernel_bundle(output)
+        for name, source in REPORT_SCRIPTS.items():
+            shutil.copyfile(source, output / name)
+        found = warmup.write_warmup(output)
+        for problem in found.problems:
+            log(f"warning: the report's warm-up skips part of the app: {problem}")
         shutil.move(str(output), str(target))
 
 

@@ -1,33 +1,76 @@
-"""`index.html`, the page a site opens on.
+"""`index.html`, the page a site opens on: the report of its notebooks as built.
 
-JupyterLite's config loader fetches the root `index.html` and reads its
-`jupyter-config-data` script, so the page must carry one (empty is fine).
+A visitor lands on the answer, not on JupyterLab loading: the report
+(`minato_lite.report`) shows the datasets, the user's code with the outputs
+it had at build time (or says plainly that it was not run), then the
+analysis, all of it readable without a script, and links into each notebook
+live. It is rendered from the site's own files, the notebooks exactly as
+they are written into the contents, so the page and the live notebooks never
+disagree.
+
+The page loads one script, deferred, which it never needs to be read:
+`minato-warmup.js` (`web/warmup.js`), which fetches what the live notebook
+will need into the browser's cache once the page has painted. It keeps
+JupyterLite's `jupyter-config-data` block: the config loader of the lab
+fetches the root `index.html` and reads it.
 """
 
 from __future__ import annotations
 
-from ..markup import html_text
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import nbformat
+
+from ..notebooks.builders import (
+    ANALYSIS_NOTEBOOK,
+    CODE_NOTEBOOK,
+    EXPLORER_NOTEBOOK,
+    NotebookFile,
+)
+from ..report import render_report
+from .app_cache import REPORT_SCRIPTS
+from .contents import MANIFEST_FILE, SiteFiles
+
+EXPLORER_LABEL = "the explorer notebook (pick a dataset, column and chart)"
 
 
-def landing_page(title: str, notebook: str) -> str:
-    """`index.html`: opens the analysis notebook directly, with a plain link as fallback.
+def _notebook(files: SiteFiles, path: str) -> NotebookFile | None:
+    raw = files.files.get(path)
+    if raw is None:
+        return None
+    return NotebookFile(path, nbformat.reads(raw.decode("utf-8"), as_version=4))
 
-    JupyterLite's config loader fetches the root `index.html` and reads its
-    `jupyter-config-data` script, so the page must carry one (empty is fine).
-    """
-    target = f"./lab/index.html?path={notebook}"
-    safe_title = html_text(title)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{safe_title}</title>
-<link rel="icon" href="./lab/favicon.ico">
-<meta http-equiv="refresh" content="0; url={target}">
-<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
-</head>
-<body>
-<p>Opening <a href="{target}">{safe_title}</a> in JupyterLite&hellip;</p>
-</body>
-</html>
-"""
+
+def dataset_rows(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report's dataset summary from the site's data manifest (what the kernel loads)."""
+    rows = []
+    for item in manifest.get("datasets", []):
+        name, label = item["name"], item.get("label") or item["name"]
+        source = item.get("source") or label
+        # where it came from; and the caller's own name for it when that is not its file's
+        origin = source if label in (name, source) else f"{label} ({source})"
+        rows.append(
+            {
+                "name": name,
+                "label": origin,
+                "rows": int(item["rows"]),
+                "columns": len(item.get("columns") or ()),
+            }
+        )
+    return rows
+
+
+def report_page(title: str, files: SiteFiles) -> str:
+    """`index.html` for a site holding `files`: its report, with the warm-up script deferred."""
+    manifest = json.loads(files.files[MANIFEST_FILE].decode("utf-8"))
+    explorer = _notebook(files, EXPLORER_NOTEBOOK)
+    return render_report(
+        title,
+        dataset_rows(manifest),
+        analysis=_notebook(files, ANALYSIS_NOTEBOOK),
+        code=_notebook(files, CODE_NOTEBOOK),
+        live=[(EXPLORER_LABEL, explorer.path)] if explorer is not None else [],
+        scripts=list(REPORT_SCRIPTS),
+    )

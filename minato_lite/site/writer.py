@@ -4,7 +4,7 @@ The site is built in a sibling folder and swapped in at the end, so a failed
 build leaves the previous site (or nothing) behind, never a half-written one;
 a folder that is neither empty nor a minato-lite site is never replaced. The
 cached base app is hard-linked in; the site adds its own files, contents
-index, settings, Pyodide (when self-hosted) and landing page.
+index, settings, Pyodide (when self-hosted) and its report as `index.html`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..pyodide.distribution import SITE_FOLDER, PyodideDistribution
 from .app_cache import base_app, link_app, source_date_epoch
 from .contents import SiteFiles
 from .contents_index import write_contents_index
-from .landing import landing_page
+from .landing import report_page
 from .settings import site_config
 
 SITE_MARKER = "minato-site.json"
@@ -74,7 +74,6 @@ def write_site(
     files: SiteFiles,
     *,
     title: str,
-    landing_notebook: str,
     pyodide: PyodideDistribution,
     marker: dict[str, Any],
     log: Log,
@@ -97,7 +96,7 @@ def write_site(
         elif pyodide.is_local:
             log("adding the local Pyodide distribution")
         pyodide.place(stage / SITE_FOLDER)
-        (stage / "index.html").write_text(landing_page(title, landing_notebook), "utf-8")
+        (stage / "index.html").write_text(report_page(title, files), "utf-8")
         if (app / "lab" / "favicon.ico").is_file():  # browsers ask for /favicon.ico first
             link_or_copy(app / "lab" / "favicon.ico", stage / "favicon.ico")
         (stage / SITE_MARKER).write_text(

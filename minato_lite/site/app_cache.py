@@ -26,7 +26,7 @@ from ..errors import EnvironmentProblem
 from ..log import Log
 from ..pyodide.assemble import fetch_wheel
 from ..resources import resource_dir
-from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
+from .kernel_patch import fingerprint, patch_kernel_bundle, patch_worker_urls
 
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
 #: kernel side matches the jupyterlab_widgets labextension the app is built with
@@ -73,7 +73,7 @@ def app_key() -> str:
             name: hashlib.sha256(path.read_bytes()).hexdigest()
             for name, path in PAGE_SCRIPTS.items()
         },
-        "kernel_patch": hashlib.sha256(repr((PATCH_ID, REPLACEMENTS)).encode()).hexdigest(),
+        "kernel_patch": hashlib.sha256(fingerprint().encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -129,6 +129,7 @@ def build_app(target: Path, *, log: Log) -> None:
         run_jupyter_lite_build(lite_dir, output, log=log)
         add_page_scripts(output)
         patch_kernel_bundle(output)
+        patch_worker_urls(output)
         shutil.move(str(output), str(target))
 
 

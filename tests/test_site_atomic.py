@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite import build_site, site
+from minato_lite import build_site
+from minato_lite.site import writer
 from minato_lite.errors import EnvironmentProblem
 
 
@@ -20,7 +21,7 @@ def test_failed_rebuild_keeps_the_previous_site(tmp_path: Path, monkeypatch):
     def broken(*_args, **_kwargs):
         raise EnvironmentProblem("jupyter lite build failed: simulated")
 
-    monkeypatch.setattr(site, "write_contents_index", broken)
+    monkeypatch.setattr(writer, "write_contents_index", broken)
     with pytest.raises(EnvironmentProblem):
         build_site([data], out, title="second")
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

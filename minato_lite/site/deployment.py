@@ -213,7 +213,6 @@ class Deployment:
             if name in self._in_flight:
                 raise UserError(f"site {name!r} is already being published by this process")
             self._in_flight.add(name)
-        self._pending(name, "started")
 
     def _end(self, name: str) -> None:
         self.store.delete([f"{PENDING}{name}.json"])
@@ -359,6 +358,8 @@ def publish_site(
         deployment._begin(target.name)
     touched: list[bool] = []  # set once the site's own keys start to change
     try:
+        if deployment is not None:
+            deployment._pending(target.name, "started")
         if deployment is not None and links is not None:
             for shared in (links.app, links.pyodide):
                 if shared is not None:

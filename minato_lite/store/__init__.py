@@ -8,6 +8,10 @@
 `base.py` is the interface, `folder.py` and `s3.py` the two backends,
 `policy.py` what each site file is stored with, `compression.py` the gzip.
 `docs/store.md` records what was verified against a real S3 service.
+
+May import: the base modules (`errors`) and boto3, nothing else of minato-lite:
+the store knows keys, bytes and headers, not sites (`site/` imports it, never
+the other way round).
 """
 
 from __future__ import annotations

@@ -100,6 +100,36 @@ def test_a_folder_deployment_stores_the_app_and_pyodide_once_and_sites_only_thei
     ]
 
 
+def test_in_a_folder_a_failed_rebuild_keeps_the_old_site_and_a_sweep_clears_leftovers(
+    tmp_path: Path, monkeypatch
+):
+    from minato_lite.site import writer
+
+    root = tmp_path / "sites"
+    deployment = Deployment.open(root, stale_seconds=0.5).init()
+    build_site([SALES], root / "a", prerender=False, title="old")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+
+    def broken(*_args, **_kwargs):
+        raise EnvironmentProblem("disk full (simulated)")
+
+    monkeypatch.setattr(writer, "write_contents_index", broken)
+    with pytest.raises(EnvironmentProblem):
+        build_site([SALES], root / "a", prerender=False, title="new")
+    with pytest.raises(EnvironmentProblem):
+        build_site([SALES], root / "b", prerender=False, title="new")
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert deployment.metadata("a")["title"] == "old" and not deployment.exists("b")
+    # what a killed build leaves in a folder: its staging folder, its pending marker
+    (root / ".c.building-x1").mkdir()
+    (root / PENDING).mkdir(exist_ok=True)
+    (root / PENDING / "c.json").write_text("{}")
+    time.sleep(1.0)
+    swept = deployment.sweep()
+    assert sorted(swept.incomplete) == [".c.building-x1", "c"]
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
 def test_outside_a_deployment_a_folder_stays_self_contained(tmp_path: Path):
     target = resolve_target(tmp_path / "alone")
     assert target.deployment is None and isinstance(target.store, FolderStore)

@@ -54,7 +54,7 @@ from ..errors import MinatoError, UserError
 from ..log import Log, quiet
 from ..pyodide.distribution import PyodideDistribution
 from ..store import FolderStore, Store, folder_uploads, open_store, upload_for
-from ..store.policy import SHARED_DIR
+from ..store.policy import REVALIDATE, SHARED_DIR
 from .app_cache import base_app
 from .contents import SiteFiles
 from .layout import SharedLinks
@@ -73,7 +73,6 @@ DEFAULT_STALE_SECONDS = 30 * 60.0
 SITE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
 RESERVED = frozenset({SHARED_DIR, BOOKKEEPING})
 JSON = "application/json"
-NO_CACHE = "no-cache"
 
 
 def check_site_name(name: str) -> str:
@@ -88,7 +87,7 @@ def check_site_name(name: str) -> str:
 
 def _put_json(store: Store, key: str, value: Any) -> None:
     body = (json.dumps(value, indent=1, sort_keys=True) + "\n").encode("utf-8")
-    store.put(key, body, content_type=JSON, cache_control=NO_CACHE)
+    store.put(key, body, content_type=JSON, cache_control=REVALIDATE)
 
 
 @dataclass
@@ -398,6 +397,7 @@ def _forget_failed(deployment: Deployment, name: str, *, remove: bool) -> None:
         if remove:
             deployment.store.delete([f"{name}/{ENTRY}"])
             deployment.store.delete_prefix(f"{name}/")
+        if not deployment.exists(name):  # no metadata for a site no one can open
             deployment.store.delete([f"{SITES}{name}.json"])
         deployment.store.delete([f"{PENDING}{name}.json"])
     except MinatoError:

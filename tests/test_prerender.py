@@ -187,10 +187,10 @@ def test_the_users_code_is_never_executed_on_the_host(tmp_path: Path):
 
 def test_prerendering_touches_only_our_notebooks(warm):
     prepared = prepare([SALES], code="x = 1")
-    rendered, reports = prerender(prepared, warm)
+    _docs, files, reports = prerender(prepared.notebooks, prepared.files, warm)
     assert [r.notebook for r in reports] == ["analysis.ipynb", "explorer.ipynb"]
-    assert rendered.files.files["code.ipynb"] == prepared.files.files["code.ipynb"]
-    assert rendered.files.files["data/sales.csv"] == prepared.files.files["data/sales.csv"]
+    assert files.files["code.ipynb"] == prepared.files.files["code.ipynb"]
+    assert files.files["data/sales.csv"] == prepared.files.files["data/sales.csv"]
 
 
 def test_a_hostile_wide_dataset_cannot_stall_the_build(tmp_path: Path):

@@ -246,7 +246,7 @@ def build_site(
         out=location if location.startswith("s3://") else Path(location),
         datasets=[d.name for d in prepared.datasets],
         notebooks=names,
-        pyodide_url=dist.kernel_url,
+        pyodide_url=published.pyodide_url,
         code_result=code_result,
         url=published.url,
         title=prepared.title,

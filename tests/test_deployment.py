@@ -61,10 +61,11 @@ def test_a_folder_deployment_stores_the_app_and_pyodide_once_and_sites_only_thei
 ):
     root = tmp_path / "sites"
     Deployment.open(root).init()
-    for name in ("north", "south"):
-        build_site([SALES], root / name, pyodide=assembled_pyodide, prerender=False, title=name)
+    built = [build_site([SALES], root / name, pyodide=assembled_pyodide, prerender=False,
+                        title=name) for name in ("north", "south")]  # fmt: skip
     (app,) = (root / "_shared").glob("app-*")
     (dist,) = (root / "_shared").glob("pyodide-*")
+    assert built[0].pyodide_url == f"./../_shared/{dist.name}/pyodide.mjs"
     assert (app / MANIFEST).is_file() and (dist / MANIFEST).is_file()
     for name in ("north", "south"):
         site = root / name

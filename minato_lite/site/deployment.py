@@ -321,10 +321,12 @@ def _parent_url(public_url: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Published:
-    """Where a site went: its folder or `s3://` location, and its entry page's URL if known."""
+    """Where a site went: its folder or `s3://` location, its entry page's URL if known,
+    and the `pyodideUrl` its kernel loads (a deployment's shared copy, when it has one)."""
 
     location: str
     url: str | None
+    pyodide_url: str
 
 
 def publish_site(
@@ -343,7 +345,7 @@ def publish_site(
     store, deployment = target.store, target.deployment
     if deployment is None and isinstance(store, FolderStore):
         write_site(store.root, files, **options)  # type: ignore[arg-type]
-        return Published(target.location, target.url)
+        return Published(target.location, target.url, pyodide.kernel_url)
     links = None
     if deployment is not None:
         app = base_app(log=log)
@@ -381,7 +383,8 @@ def publish_site(
         raise
     if deployment is not None:
         deployment._end(target.name)
-    return Published(target.location, target.url)
+    shared_url = links.pyodide_url if links is not None else None
+    return Published(target.location, target.url, shared_url or pyodide.kernel_url)
 
 
 def _forget_failed(deployment: Deployment, name: str, *, remove: bool) -> None:

@@ -310,6 +310,7 @@ def create_app(settings: Settings) -> FastAPI:
             413: {},
             422: {},
             429: {},
+            503: {"description": "the store or the machine failed; retry later"},
         },
     )
     async def create_site(
@@ -341,8 +342,10 @@ def create_app(settings: Settings) -> FastAPI:
                     code_runner=runner,
                     prerender_code=body.execute,
                 )
-        except MinatoError as exc:
+        except UserError as exc:
             raise HTTPException(422, one_line(exc)) from None
+        except MinatoError as exc:  # the machine or the store failed, not the request
+            raise HTTPException(503, one_line(exc), headers={"Retry-After": "5"}) from None
         finally:
             waiting -= 1
         url = built.url or site_url(request, site_id)

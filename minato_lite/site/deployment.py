@@ -340,11 +340,10 @@ def publish_site(
     log: Log = quiet,
 ) -> Published:
     """Write a site to `target`: a folder, a bucket prefix, or a site of a deployment."""
-    options = {"title": title, "landing_notebook": landing_notebook, "pyodide": pyodide,
-               "marker": marker, "log": log}  # fmt: skip
     store, deployment = target.store, target.deployment
     if deployment is None and isinstance(store, FolderStore):
-        write_site(store.root, files, **options)  # type: ignore[arg-type]
+        write_site(store.root, files, title=title, landing_notebook=landing_notebook,
+                   pyodide=pyodide, marker=marker, log=log)  # fmt: skip
         return Published(target.location, target.url, pyodide.kernel_url)
     links = None
     if deployment is not None:
@@ -353,7 +352,9 @@ def publish_site(
     metadata = {**marker, "name": target.storage_name, "created": time.time()}
 
     def fill(stage: Path) -> None:
-        stage_site(stage, files, name=target.storage_name, links=links, **options)  # type: ignore[arg-type]
+        stage_site(stage, files, title=title, landing_notebook=landing_notebook,
+                   pyodide=pyodide, marker=marker, name=target.storage_name, log=log,
+                   links=links)  # fmt: skip
 
     if deployment is not None:
         deployment._begin(target.name)

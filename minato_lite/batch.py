@@ -1,11 +1,14 @@
 """`minato-lite batch`: many analyses from one manifest, one site each, plus an index page.
 
 One bad entry never stops the others: each failure is recorded with its
-one-line reason and the batch exits 1 at the end. Every site reuses the same
-cached base app, so a batch pays for the JupyterLite app once, and one warm
-executor pre-renders every site's notebooks (pandas and matplotlib are
-imported once per worker, not once per site). Sites are built `jobs` at a
-time: reading data and writing files overlap with pre-rendering.
+one-line reason and the batch exits 1 at the end. The output (a folder or an
+`s3://` prefix) is a deployment (`site.deployment`): the JupyterLite app and
+the Pyodide are stored once under `_shared/` and every site holds only its
+own files, so a batch pays for the app once in storage and a visitor once in
+downloads. One warm executor pre-renders every site's notebooks (pandas and
+matplotlib are imported once per worker, not once per site). Sites are built
+`jobs` at a time: reading data and writing files overlap with pre-rendering.
+The index page is written last.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from .build import ANALYSIS_TYPES, build_site
 from .errors import MinatoError, UserError, one_line
 from .execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .markup import html_text
+from .site.deployment import Deployment
+from .store.policy import REVALIDATE
 
 ENTRY_KEYS = {"name", "inputs", "code", "analysis", "title"}
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -45,6 +50,8 @@ class BatchResult:
     status: str  # "ok" or "failed"
     seconds: float
     error: str = ""
+    #: the site's entry page, where the output has a public URL (a bucket, --public-url)
+    url: str | None = None
 
 
 def _load(path: Path) -> Any:
@@ -132,20 +139,22 @@ def index_page(results: list[BatchResult], specs: dict[str, AnalysisSpec]) -> st
 
 def run_batch(
     manifest: Path,
-    out_dir: Path,
+    out_dir: Path | str,
     *,
     pyodide: str | None = None,
     prerender: bool = True,
     prerender_timeout: float = DEFAULT_CELL_TIMEOUT,
     jobs: int | None = None,
     progress: Callable[[int, int, BatchResult], None] = lambda _i, _n, _r: None,
+    public_url: str | None = None,
 ) -> list[BatchResult]:
     """Build every analysis of `manifest` into `out_dir/<name>/`; return one result each.
 
+    `out_dir` is a folder or `s3://BUCKET/PREFIX`, served at `public_url` if given.
     Results come back in manifest order; `progress` is called as each finishes.
     """
     specs = read_manifest(manifest)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    deployment = Deployment.open(out_dir, public_url=public_url).init()
     jobs = max(1, jobs or os.cpu_count() or 1)
     executor = WarmExecutor(min(jobs, len(specs))) if prerender and specs else None
     done = 0
@@ -155,9 +164,9 @@ def run_batch(
         nonlocal done
         start = time.perf_counter()
         try:
-            build_site(
+            built = build_site(
                 spec.inputs,
-                out_dir / spec.name,
+                deployment.target(spec.name),
                 code=spec.code or None,
                 analysis=spec.analysis,
                 title=spec.title,
@@ -166,7 +175,7 @@ def run_batch(
                 prerender_timeout=prerender_timeout,
                 executor=executor,
             )
-            result = BatchResult(spec.name, "ok", time.perf_counter() - start)
+            result = BatchResult(spec.name, "ok", time.perf_counter() - start, url=built.url)
         except MinatoError as exc:
             result = BatchResult(spec.name, "failed", time.perf_counter() - start, one_line(exc))
         except Exception as exc:  # one broken analysis must not stop the batch
@@ -183,10 +192,19 @@ def run_batch(
     finally:
         if executor is not None:
             executor.close()
-    (out_dir / "index.html").write_text(
-        index_page(results, {s.name: s for s in specs}), encoding="utf-8"
-    )
+    page = index_page(results, {s.name: s for s in specs}).encode("utf-8")
+    deployment.store.put("index.html", page, content_type="text/html; charset=utf-8",
+                         cache_control=REVALIDATE)  # fmt: skip
     return results
+
+
+def index_location(out_dir: Path | str, public_url: str | None = None) -> str:
+    """Where the batch's index page is: its public URL if known, else its path."""
+    store = Deployment.open(out_dir, public_url=public_url).store
+    try:
+        return store.url_for("index.html")
+    except UserError:
+        return str(Path(out_dir) / "index.html")
 
 
 def summary(results: list[BatchResult], seconds: float) -> dict[str, Any]:

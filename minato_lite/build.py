@@ -29,13 +29,14 @@ from .pyodide.distribution import PyodideDistribution
 from .pyodide.offline import fetch_requirements, plan
 from .sandbox.result import SandboxResult
 from .site.contents import SiteFiles, site_contents
-from .site.writer import check_output_folder, write_site
+from .site.deployment import SiteTarget, publish_site, resolve_target
 
 __all__ = [
     "ANALYSIS_TYPES",
     "DEFAULT_MAX_BYTES",
     "BuildResult",
     "Prepared",
+    "SiteTarget",
     "build_site",
     "prepare",
 ]
@@ -45,12 +46,17 @@ __all__ = [
 class BuildResult:
     """What a build produced, for the CLI's summary and for callers."""
 
-    out: Path
+    #: the site's folder; for a site in a bucket, its `s3://` location
+    out: Path | str
     datasets: list[str]
     notebooks: list[str]
     pyodide_url: str
     #: the user's code as run in the WebAssembly sandbox at build time, if it was
     code_result: SandboxResult | None = None
+    #: the entry page's public URL (`public_url`, or a bucket's endpoint); None for a
+    #: folder without one
+    url: str | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ def offline_distribution(
 
 def build_site(
     inputs: Input | Iterable[Input],
-    out: str | Path,
+    out: str | Path | SiteTarget,
     *,
     code: str | Path | Iterable[str | Path] | None = None,
     analysis: str = "comprehensive",
@@ -161,10 +167,15 @@ def build_site(
     executor: WarmExecutor | None = None,
     code_runner: CodeRunner | None = None,
     prerender_code: bool = True,
+    public_url: str | None = None,
     log: Log = quiet,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
 
+    `out`: a folder (a self-contained site, unless its parent is a deployment:
+    then the site shares the app and Pyodide stored there), an `s3://BUCKET/PREFIX`
+    URL (the same, in a bucket), or a `SiteTarget` (batch and the API);
+    `public_url`: where `out` is served, for the URL in the result.
     `inputs`: file paths (CSV, TSV, JSON, JSONL, Excel, Parquet), DataFrames,
     lists of records, or a dict mapping names to any of these.
     `code`: code text (`str`) or files (`Path`), placed in `code.ipynb`, never run.
@@ -182,7 +193,8 @@ def build_site(
     the visitor's browser will run); otherwise, or with `prerender_code=False`,
     `code.ipynb` stays unexecuted.
     """
-    check_output_folder(Path(out))
+    target = resolve_target(out, public_url=public_url)
+    target.check()
     prepared = prepare(
         inputs, code=code, analysis=analysis, title=title, sample=sample, max_bytes=max_bytes
     )
@@ -220,20 +232,23 @@ def build_site(
         "offline": offline,
         "prerendered": prerender,
     }
-    write_site(
-        Path(out),
+    published = publish_site(
+        target,
         prepared.files,
         title=prepared.title,
         pyodide=dist,
         marker=marker,
         log=log,
     )
+    location = published.location
     return BuildResult(
-        out=Path(out),
+        out=location if location.startswith("s3://") else Path(location),
         datasets=[d.name for d in prepared.datasets],
         notebooks=names,
-        pyodide_url=dist.kernel_url,
+        pyodide_url=published.pyodide_url,
         code_result=code_result,
+        url=published.url,
+        title=prepared.title,
     )
 
 

@@ -62,10 +62,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         requirements=args.requirements,
         prerender=not args.no_prerender,
         prerender_timeout=args.prerender_timeout,
+        public_url=args.public_url,
         log=log,
     )
     log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")
-    print(result.out)
+    # a URL when one is known (a bucket, --public-url); else the folder, as before
+    print(result.url if result.url and (args.public_url or isinstance(result.out, str))
+          else result.out)  # fmt: skip
     return 0
 
 
@@ -84,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch, summary
+    from .batch import index_location, run_batch, summary
 
     start = time.perf_counter()
     tty = sys.stderr.isatty() and not args.quiet and not args.json
@@ -115,14 +118,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         prerender_timeout=args.prerender_timeout,
         jobs=args.jobs,
         progress=progress,
+        public_url=args.public_url,
     )
     report = summary(results, time.perf_counter() - start)
+    report["index"] = index_location(args.out, args.public_url)
     if args.json:
         print(json.dumps(report, indent=2))
     elif not args.quiet:
         print(
             f"{report['ok']} built, {report['failed']} failed in {report['seconds']:.1f}s: "
-            f"{args.out / 'index.html'}",
+            f"{report['index']}",
             file=sys.stderr,
         )
     return 1 if report["failed"] else 0
@@ -132,9 +137,11 @@ def cmd_api(args: argparse.Namespace) -> int:
     from .inputs.limits import parse_size
     from .serve.api import Settings, create_app, parse_duration
     from .serve.static import BackgroundServer
+    from .site.deployment import DEFAULT_STALE_SECONDS
 
     try:
         ttl = parse_duration(args.ttl) if args.ttl else None
+        stale = parse_duration(args.stale_after) if args.stale_after else DEFAULT_STALE_SECONDS
     except ValueError as exc:
         raise UserError(str(exc)) from None
     settings = Settings(
@@ -148,6 +155,8 @@ def cmd_api(args: argparse.Namespace) -> int:
         isolate=args.isolate,
         prerender=not args.no_prerender,
         prerender_timeout=args.prerender_timeout,
+        public_url=args.public_url,
+        stale_seconds=stale,
     )
     server = BackgroundServer(create_app(settings), args.host, args.port, "info")
     print(
@@ -274,6 +283,38 @@ def add_prerender_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def output_location(text: str) -> Path | str:
+    """`-o`: a folder (a Path) or an `s3://` URL, checked now so a typo fails in one line."""
+    if "://" not in text:
+        return Path(text)
+    from .store import parse_s3_url
+
+    if not text.startswith("s3://"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a folder or s3://BUCKET/PREFIX (no other URL schemes)"
+        )
+    try:
+        parse_s3_url(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def public_url(text: str) -> str:
+    if not text.startswith(("https://", "http://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
+    return text if text.endswith("/") else text + "/"
+
+
+def add_public_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--public-url",
+        type=public_url,
+        metavar="URL",
+        help="where the output is served (a CDN, the bucket's endpoint); URLs printed use it",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     from .execute.check import DEFAULT_CHECK_CELL_TIMEOUT, DEFAULT_CHECK_TOTAL_TIMEOUT
     from .notebooks.builders import ANALYSIS_TYPES
@@ -290,7 +331,14 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         help="CSV, TSV, JSON, JSONL, Excel or Parquet files",
     )
-    build.add_argument("-o", "--out", required=True, type=Path, help="site folder to write")
+    build.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        type=output_location,
+        help="site folder to write, or s3://BUCKET/PREFIX; inside a deployment (a batch or api "
+        "output) the site shares its app and Pyodide",
+    )
     build.add_argument(
         "--code",
         action="append",
@@ -333,6 +381,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse data larger than this as stored (default 200MB)",
     )
     add_prerender_options(build)
+    add_public_url(build)
     build.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     build.set_defaults(func=cmd_build)
 
@@ -347,9 +396,16 @@ def make_parser() -> argparse.ArgumentParser:
 
     batch = sub.add_parser("batch", help="build one site per analysis listed in a manifest")
     batch.add_argument("manifest", type=Path, help='JSON or YAML: {"analyses": [...]}')
-    batch.add_argument("-o", "--out", required=True, type=Path, help="folder for the sites")
+    batch.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        type=output_location,
+        help="folder or s3://BUCKET/PREFIX for the sites (a deployment: app and Pyodide once)",
+    )
     batch.add_argument("--pyodide", metavar="PATH_OR_URL", help="as for build")
     add_prerender_options(batch)
+    add_public_url(batch)
     batch.add_argument(
         "--jobs", type=int, metavar="N", help="sites built at a time (default: one per core)"
     )
@@ -358,7 +414,12 @@ def make_parser() -> argparse.ArgumentParser:
     batch.set_defaults(func=cmd_batch)
 
     api = sub.add_parser("api", help="serve the web API that turns code + data into sites")
-    api.add_argument("--sites-dir", required=True, type=Path, help="where built sites live")
+    api.add_argument(
+        "--sites-dir",
+        required=True,
+        type=output_location,
+        help="folder or s3://BUCKET/PREFIX where sites live (replicas may share a bucket)",
+    )
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8080)
     api.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (or MINATO_LITE_TOKEN)")
@@ -380,7 +441,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="builds that may wait for a slot before 429 (default 64)",
     )
     api.add_argument("--isolate", action="store_true", help=ISOLATE_HELP)
+    api.add_argument(
+        "--stale-after",
+        metavar="DURATION",
+        help="remove a site whose publish started this long ago and never finished (a killed "
+        "replica's; default 30m): longer than any publish takes",
+    )
     add_prerender_options(api)
+    add_public_url(api)
     api.set_defaults(func=cmd_api)
 
     check = sub.add_parser("check", help="check a built site; --execute runs its notebooks")

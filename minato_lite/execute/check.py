@@ -27,9 +27,10 @@ from .. import sandbox
 from ..errors import UserError, one_line
 from ..log import Log, quiet
 from ..notebooks.builders import CODE_NOTEBOOK
-from ..pyodide.distribution import SITE_FOLDER, PyodideDistribution
+from ..pyodide.distribution import PyodideDistribution
 from ..pyodide.lockfile import LOCKFILE
 from ..site.contents import STARTUP_FILE, SiteFiles
+from ..site.verify import pyodide_folder
 from ..site.writer import SITE_MARKER
 from .executor import JobResult, WarmExecutor
 from .outputs import code_cells, from_job, from_sandbox, store_outputs
@@ -167,9 +168,9 @@ def execute_site(
     """Execute a built site's notebooks on a copy of its contents; the site is not touched."""
     site = site.expanduser().resolve()
     names = site_notebooks(site)
-    own = site / SITE_FOLDER
+    own = pyodide_folder(site)  # static/pyodide, or a deployment's shared copy
     # the code runs on the Python the visitor's browser runs, when the site ships one with pandas
-    pyodide = PyodideDistribution.open(own) if (own / LOCKFILE).is_file() else None
+    pyodide = PyodideDistribution.open(own) if own and (own / LOCKFILE).is_file() else None
     if pyodide is not None and not pyodide.has_pandas:
         pyodide = None
     with tempfile.TemporaryDirectory(prefix="minato-check-") as tmp:

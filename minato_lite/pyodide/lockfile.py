@@ -102,11 +102,15 @@ def read_lockfile(folder: Path) -> dict[str, Any]:
         raise UserError(f"{lock_path} is not valid JSON: {exc}") from None
 
 
+def lockfile_bytes(info: Mapping[str, Any], packages: Mapping[str, Any]) -> bytes:
+    """A `pyodide-lock.json` listing exactly `packages` (sorted: the same input, the same bytes)."""
+    lock = {"info": dict(info), "packages": dict(packages)}
+    return (json.dumps(lock, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
 def write_lockfile(folder: Path, info: Mapping[str, Any], packages: Mapping[str, Any]) -> None:
     """`pyodide-lock.json` listing exactly the packages shipped in `folder`."""
-    lock = {"info": dict(info), "packages": dict(packages)}
-    text = json.dumps(lock, indent=1, sort_keys=True) + "\n"
-    (folder / LOCKFILE).write_text(text, encoding="utf-8")
+    (folder / LOCKFILE).write_bytes(lockfile_bytes(info, packages))
 
 
 def verify(path: Path) -> list[str]:

@@ -8,9 +8,17 @@
     GET    /api/sites/{id}                 metadata
     DELETE /api/sites/{id}
     GET    /healthz
-    GET    /sites/{id}/index.html          the built site, opening on its report (static,
-                                           with serve's headers)
+    GET    /sites/{id}/index.html          the built site, opening on its report, when
+                                           sites are in a folder (static, with serve's headers)
     GET    /openapi.json                   the schema
+
+Sites live in a deployment (`site.deployment`): a folder or an `s3://` bucket
+prefix holding the shared app and Pyodide once, each site's own files, and
+bookkeeping objects (metadata, publishes in progress). Everything a replica
+needs is in the store: with a bucket, any number of API processes can share
+it, each with its own warm executor and sandbox pool; metadata, deletion and
+expiry (`ttl`, swept by every replica) work from any of them, and a replica
+killed mid-build leaves a site no one can open, removed by the next sweep.
 
 Submitted code is placed in a notebook and parsed to flag syntax errors; it is
 never executed in this host's Python. With "execute": true it also runs in the
@@ -29,9 +37,7 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import threading
-import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +51,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..build import ANALYSIS_TYPES, build_site
-from ..errors import MinatoError, one_line
+from ..errors import MinatoError, UserError, one_line
 from ..execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from ..markup import html_text
-from ..site.writer import SITE_MARKER
+from ..site.deployment import BOOKKEEPING, DEFAULT_STALE_SECONDS, Deployment
+from ..store import FolderStore, MissingKey
 from .static import static_app
 
 ID_BYTES = 16  # 128 bits
@@ -84,7 +91,8 @@ class SiteCreated(BaseModel):
 
 @dataclass
 class Settings:
-    sites_dir: Path
+    #: a folder or `s3://BUCKET/PREFIX`: the deployment the sites go to
+    sites_dir: Path | str
     token: str | None = None
     ttl_seconds: float | None = None
     pyodide: str | None = None
@@ -94,6 +102,14 @@ class Settings:
     isolate: bool = False
     prerender: bool = True
     prerender_timeout: float = DEFAULT_CELL_TIMEOUT
+    #: where the sites are served (a CDN, the bucket's endpoint); URLs handed out use it
+    public_url: str | None = None
+    #: a publish this old without an entry page was killed: a sweep removes it
+    stale_seconds: float = DEFAULT_STALE_SECONDS
+
+    def deployment(self) -> Deployment:
+        return Deployment.open(self.sites_dir, public_url=self.public_url,
+                               stale_seconds=self.stale_seconds)  # fmt: skip
 
 
 class BodyLimit:
@@ -206,7 +222,8 @@ def opening_page(title: str, url: str) -> str:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    settings.sites_dir.mkdir(parents=True, exist_ok=True)
+    """The API over the deployment `settings` names (made one if new; a bad bucket fails here)."""
+    deployment = settings.deployment().init()
     slots = asyncio.Semaphore(settings.max_builds)
     waiting = 0
     # one warm worker per build slot, started with the first request that needs one
@@ -236,10 +253,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        sweeper = asyncio.create_task(_sweep_forever(settings)) if settings.ttl_seconds else None
+        sweeper = asyncio.create_task(_sweep_forever(settings, deployment))
         yield
-        if sweeper:
-            sweeper.cancel()
+        sweeper.cancel()
         with executor_lock:
             for warm in [*executors, *pools]:
                 warm.close()
@@ -304,6 +320,7 @@ def create_app(settings: Settings) -> FastAPI:
             413: {},
             422: {},
             429: {},
+            503: {"description": "the store or the machine failed; retry later"},
         },
     )
     async def create_site(
@@ -324,7 +341,7 @@ def create_app(settings: Settings) -> FastAPI:
                 built = await run_in_threadpool(
                     build_site,
                     data,
-                    settings.sites_dir / site_id,
+                    deployment.target(site_id),
                     code=body.code or None,
                     analysis=body.analysisType,
                     title=body.title,
@@ -335,64 +352,93 @@ def create_app(settings: Settings) -> FastAPI:
                     code_runner=runner,
                     prerender_code=body.execute,
                 )
-        except MinatoError as exc:
+        except UserError as exc:
             raise HTTPException(422, one_line(exc)) from None
+        except MinatoError as exc:  # the machine or the store failed, not the request
+            raise HTTPException(503, one_line(exc), headers={"Retry-After": "5"}) from None
         finally:
             waiting -= 1
-        url = site_url(request, site_id)
+        url = built.url or site_url(request, site_id)
         if not prefers_html(request.headers.get("accept")):
             response.headers["Vary"] = "Accept"
             ran = built.code_result.to_json() if built.code_result is not None else {}
             return SiteCreated(id=site_id, url=url, **ran)
-        marker = json.loads((settings.sites_dir / site_id / SITE_MARKER).read_text("utf-8"))
-        return HTMLResponse(opening_page(marker["title"], url), status_code=201,
+        return HTMLResponse(opening_page(built.title, url), status_code=201,
                             headers={"Location": url, "Vary": "Accept"})  # fmt: skip
 
-    def site_dir(site_id: str) -> Path:
-        if not site_id.replace("-", "").replace("_", "").isalnum() or len(site_id) > 64:
-            raise HTTPException(404, "no such site")
-        path = settings.sites_dir / site_id
-        if not (path / SITE_MARKER).is_file():
-            raise HTTPException(404, "no such site")
-        return path
+    def site_url(request: Request, site_id: str) -> str:
+        """The entry page's URL: the store's public URL, else this server's /sites/."""
+        return deployment.site_url(site_id) or str(
+            request.url_for("sites", path=f"/{site_id}/index.html")
+        )
+
+    def metadata(site_id: str) -> dict[str, Any]:
+        try:
+            return deployment.metadata(site_id)
+        except (MissingKey, UserError):
+            raise HTTPException(404, "no such site") from None
 
     @app.get("/api/sites/{site_id}", dependencies=[Depends(authorized)])
     async def site_metadata(site_id: str, request: Request) -> dict[str, Any]:
-        path = site_dir(site_id)
-        marker = json.loads((path / SITE_MARKER).read_text("utf-8"))
+        marker = await run_in_threadpool(metadata, site_id)
         return {
             "id": site_id,
             "url": site_url(request, site_id),
-            "created": (path / SITE_MARKER).stat().st_mtime,
+            "created": marker.get("created"),
             **{k: marker[k] for k in ("title", "analysis", "datasets", "notebooks") if k in marker},
         }
 
     @app.delete("/api/sites/{site_id}", status_code=204, dependencies=[Depends(authorized)])
     async def delete_site(site_id: str) -> Response:
-        await run_in_threadpool(shutil.rmtree, site_dir(site_id))
+        await run_in_threadpool(metadata, site_id)
+        await run_in_threadpool(deployment.delete_site, site_id)
         return Response(status_code=204)
 
-    app.mount("/sites", static_app(settings.sites_dir, settings.isolate), name="sites")
+    if isinstance(deployment.store, FolderStore):  # local use; a bucket is served by its host
+        app.mount("/sites", HideBookkeeping(static_app(deployment.store.root, settings.isolate)),
+                  name="sites")  # fmt: skip
+    else:
+        app.add_api_route("/sites/{path:path}", _not_here, name="sites", include_in_schema=False)
     return BodyLimit(app, settings.max_body)  # type: ignore[return-value]
 
 
-def sweep(settings: Settings, now: float | None = None) -> list[str]:
-    """Remove sites older than the TTL; return their ids."""
-    if not settings.ttl_seconds:
-        return []
-    now = time.time() if now is None else now
-    removed = []
-    for marker in settings.sites_dir.glob(f"*/{SITE_MARKER}"):
-        if now - marker.stat().st_mtime > settings.ttl_seconds:
-            shutil.rmtree(marker.parent, ignore_errors=True)
-            removed.append(marker.parent.name)
-    return removed
+async def _not_here(path: str) -> JSONResponse:
+    return JSONResponse({"error": "sites are served from the store's public URL"}, 404)
 
 
-async def _sweep_forever(settings: Settings) -> None:
-    interval = min(60.0, max(0.5, settings.ttl_seconds / 10))  # type: ignore[operator]
+class HideBookkeeping:
+    """404 for the deployment's bookkeeping (`_minato/`) under /sites/: only sites are served."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):  # Starlette keeps the mount's prefix in `path`
+            path = path[len(root):]
+        if scope["type"] == "http" and path.lstrip("/").split("/", 1)[0] == BOOKKEEPING:
+            await JSONResponse({"error": "not found"}, 404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def sweep(settings: Settings, now: float | None = None,
+          deployment: Deployment | None = None) -> list[str]:  # fmt: skip
+    """Remove sites older than the TTL and publishes that never finished; return their ids."""
+    deployment = deployment or settings.deployment()
+    result = deployment.sweep(settings.ttl_seconds, now)
+    return result.expired + result.incomplete
+
+
+async def _sweep_forever(settings: Settings, deployment: Deployment) -> None:
+    """Every replica sweeps: deletes are idempotent, so two sweeping at once do no harm."""
+    limits = [settings.stale_seconds] + ([settings.ttl_seconds] if settings.ttl_seconds else [])
+    interval = min(60.0, max(0.5, min(limits) / 10))
     while True:
-        await run_in_threadpool(sweep, settings)
+        try:
+            await run_in_threadpool(sweep, settings, None, deployment)
+        except MinatoError as exc:  # the store is down for a moment: try again next time
+            print(f"minato-lite api: sweep failed: {one_line(exc)}", flush=True)
         await asyncio.sleep(interval)
 
 

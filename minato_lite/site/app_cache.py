@@ -27,7 +27,7 @@ from ..log import Log
 from ..pyodide.assemble import fetch_wheel
 from ..resources import resource_dir
 from . import warmup
-from .kernel_patch import PATCH_ID, REPLACEMENTS, patch_kernel_bundle
+from .kernel_patch import fingerprint, patch_kernel_bundle, patch_worker_urls
 
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
 #: kernel side matches the jupyterlab_widgets labextension the app is built with
@@ -82,7 +82,7 @@ def app_key() -> str:
         },
         # the warm-up list is derived from the built app by this module's code
         "warmup": hashlib.sha256(Path(warmup.__file__).read_bytes()).hexdigest(),
-        "kernel_patch": hashlib.sha256(repr((PATCH_ID, REPLACEMENTS)).encode()).hexdigest(),
+        "kernel_patch": hashlib.sha256(fingerprint().encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -138,6 +138,7 @@ def build_app(target: Path, *, log: Log) -> None:
         run_jupyter_lite_build(lite_dir, output, log=log)
         add_page_scripts(output)
         patch_kernel_bundle(output)
+        patch_worker_urls(output)
         for name, source in REPORT_SCRIPTS.items():
             shutil.copyfile(source, output / name)
         found = warmup.write_warmup(output)

@@ -21,15 +21,19 @@ from ..pyodide.offline import RUNTIME_PACKAGES
 from .contents import STARTUP_PATH
 
 
-def kernel_settings(pyodide: PyodideDistribution) -> dict[str, Any]:
-    """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell."""
+def kernel_settings(pyodide: PyodideDistribution, pyodide_url: str | None = None) -> dict[str, Any]:
+    """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell.
+
+    `pyodide_url` replaces the distribution's own URL in the site (a deployment's shared copy).
+    """
     options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
     # one parallel batch while Pyodide boots, instead of the kernel's later one-by-one
     # loads (micropip, then ipython and its closure, then jedi): those become no-ops
     preload = [p for p in (*KERNEL_PACKAGES, *RUNTIME_PACKAGES) if pyodide.has(p)]
     if preload:
         options["packages"] = preload
-    settings: dict[str, Any] = {"pyodideUrl": pyodide.kernel_url, "loadPyodideOptions": options}
+    url = pyodide_url or pyodide.kernel_url
+    settings: dict[str, Any] = {"pyodideUrl": url, "loadPyodideOptions": options}
     if pyodide.is_local:
         settings["disablePyPIFallback"] = True
     return settings
@@ -42,7 +46,11 @@ def storage_names(site_id: str) -> dict[str, str]:
 
 
 def site_config(
-    app: Path, site_id: str, pyodide: PyodideDistribution, title: str
+    app: Path,
+    site_id: str,
+    pyodide: PyodideDistribution,
+    title: str,
+    pyodide_url: str | None = None,
 ) -> dict[str, Any]:
     """The site's `jupyter-lite.json`: the base app's, plus what is specific to this site."""
     config = json.loads((app / "jupyter-lite.json").read_text("utf-8"))
@@ -51,5 +59,5 @@ def site_config(
     data["appName"] = f"{title} · minato-lite"
     data["contentsAllJsonFile"] = "all.json"
     plugins = data.setdefault("litePluginSettings", {})
-    plugins.setdefault(PYODIDE_KERNEL_PLUGIN_ID, {}).update(kernel_settings(pyodide))
+    plugins.setdefault(PYODIDE_KERNEL_PLUGIN_ID, {}).update(kernel_settings(pyodide, pyodide_url))
     return config

@@ -9,6 +9,7 @@ a list of problems; an empty list means the site is sound. Usable in CI.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,27 @@ def _strings(value: Any, where: str = ""):
 
 
 def _local(site: Path, url: str) -> Path:
-    return site / urlsplit(url).path.lstrip("./")
+    """The file a relative URL in the site's config names (a deployment's reach `../_shared/`)."""
+    return Path(os.path.normpath(site / urlsplit(url).path))
+
+
+def _check_shared(site: Path, data: dict[str, Any]) -> list[str]:
+    """A site of a deployment: the shared folders and worker scripts it names are there."""
+    problems = []
+    for key in ("fullStaticUrl", "fullLabextensionsUrl"):
+        url = data.get(key, "")
+        if url and not EXTERNAL.match(url) and not _local(site, url).is_dir():
+            problems.append(f"{key} {url} is missing")
+    for key, url in sorted(data.items()):
+        if key.startswith("minato") and key.endswith("WorkerUrl"):
+            shim = _local(site, url)
+            if not shim.is_file():
+                problems.append(f"{key} {url} is missing")
+                continue
+            for target in re.findall(r'import "([^"]+)"', shim.read_text("utf-8")):
+                if not _local(shim.parent, target).is_file():
+                    problems.append(f"{url} imports {target}, which is missing")
+    return problems
 
 
 def _check_piplite(site: Path, url: str) -> list[str]:
@@ -79,6 +100,20 @@ def _check_contents(site: Path) -> list[str]:
     return problems
 
 
+def pyodide_folder(site: Path) -> Path | None:
+    """The folder of the Pyodide a built site loads, when it ships one (itself or shared)."""
+    try:
+        config = json.loads((site / "jupyter-lite.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    data = config.get("jupyter-config-data", {})
+    url = data.get("litePluginSettings", {}).get(PYODIDE_KERNEL_PLUGIN_ID, {}).get("pyodideUrl")
+    if not url or EXTERNAL.match(url):
+        return None
+    folder = _local(site, url).parent
+    return folder if folder.is_dir() else None
+
+
 def verify_site(site: Path) -> list[str]:
     """Problems with a built site, one line each."""
     site = site.expanduser()
@@ -96,7 +131,7 @@ def verify_site(site: Path) -> list[str]:
     url = kernel.get("pyodideUrl", "")
     if url and not EXTERNAL.match(url):
         dist = _local(site, url).parent
-        problems += [f"static/pyodide: {p}" for p in verify(dist)]
+        problems += [f"{os.path.relpath(dist, site)}: {p}" for p in verify(dist)]
         lock = dist / "pyodide-lock.json"
         if lock.is_file():
             for name, entry in json.loads(lock.read_text("utf-8"))["packages"].items():
@@ -107,6 +142,7 @@ def verify_site(site: Path) -> list[str]:
     for index_url in kernel.get("pipliteUrls", []):
         if not EXTERNAL.match(index_url):
             problems += _check_piplite(site, index_url)
+    problems += _check_shared(site, data)
     for notebook in marker.get("notebooks", []):
         if not (site / "files" / notebook).is_file():
             problems.append(f"notebook files/{notebook} is missing")

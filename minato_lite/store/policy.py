@@ -6,7 +6,11 @@ Pyodide needs (`.wasm`, `.mjs`), a year of immutable caching for
 content-hashed assets and wheels and `no-cache` for the rest, gzip for the
 same text-like files.
 
-Only content-hashed names (`1031.b91a70b.js`) are uploaded `if_absent`. Wheels
+Assets shared by the sites of a deployment live under `_shared/<kind>-<hash>/`
+(`site/shared.py`): the folder's name is a hash of everything in it, so every
+file below it is immutable and uploaded `if_absent`, whatever its own name.
+
+Only content-hashed names (`1031.b91a70b.js`) and shared folders are uploaded `if_absent`. Wheels
 are cached as immutable by browsers but are not content-addressed: the
 scientific stand-in ships a patched micropip under upstream's file name, so a
 re-publish that swapped distributions must overwrite it, or Pyodide's sha256
@@ -36,6 +40,10 @@ TYPES = {
 }
 #: a content hash in the file name, as the app's bundler writes them (`1031.b91a70b.js`)
 HASHED = re.compile(r"[.-][0-9a-f]{7,}\.(?:js|css|woff2?|ttf|svg|png|wasm)$")
+#: a folder of assets shared by a deployment's sites, named by a hash of its contents
+#: (`_shared/app-<hash>/`, `_shared/pyodide-<hash>/`): anywhere in a path or key
+SHARED_DIR = "_shared"
+SHARED = re.compile(rf"(?:^|/){SHARED_DIR}/[a-z]+-[0-9a-f]{{16,64}}/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".json", ".ipynb", ".csv", ".svg", ".map",
@@ -43,7 +51,8 @@ COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".json", ".ipynb", ".csv", ".svg
 
 
 def cache_policy(path: str) -> str:
-    if HASHED.search(path) or path.endswith(".whl"):
+    """Immutable for content-addressed files, wheels and shared folders; revalidate the rest."""
+    if HASHED.search(path) or path.endswith(".whl") or SHARED.search(path):
         return IMMUTABLE
     return REVALIDATE
 
@@ -68,7 +77,8 @@ def content_type_for(key: str) -> str:
 
 
 def is_content_addressed(key: str) -> bool:
-    return HASHED.search(key) is not None
+    """The key's name fixes its bytes: a content hash in the file name, or a shared folder."""
+    return HASHED.search(key) is not None or SHARED.search(key) is not None
 
 
 def upload_for(key: str, source: bytes | Path) -> Upload:

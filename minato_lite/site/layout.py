@@ -1,0 +1,223 @@
+"""How a site of a deployment loads the app and Pyodide it shares with its neighbours.
+
+    <deployment>/_shared/app-<hash>/            the JupyterLite app, whole (`site.shared`)
+    <deployment>/_shared/pyodide-<hash>/        a Pyodide distribution, as sites ship it
+    <deployment>/<site>/index.html              the entry page (written last)
+    <deployment>/<site>/lab/index.html          the app's lab page, its scripts from _shared
+    <deployment>/<site>/jupyter-lite.json       the site's config: where the shared parts are
+    <deployment>/<site>/service-worker.js       the app's, in the site's own scope
+    <deployment>/<site>/minato-*-worker.js      the kernel's worker, started in that scope
+    <deployment>/<site>/minato-warmup.*         the report's warm-up, its list naming _shared
+    <deployment>/<site>/files/, api/contents/   data, notebooks and their index
+
+Every URL is relative, so a deployment works under any prefix on any host.
+What can point elsewhere was read from jupyterlite-core 0.8.6 (config-utils.js,
+bootstrap.js, the lab bundle) and jupyterlite-pyodide-kernel 0.8.6:
+
+* config-utils.js merges `jupyter-lite.json` files from the page's folder up to
+  `data-jupyter-lite-root` (the site's root, found from the page's own URL, not
+  from where config-utils.js was loaded), and rewrites every top-level `*Url`
+  (and each plugin's `*Url`, `*Urls`) that starts with "./" into a path from
+  that file's folder. So "./../_shared/app-<hash>/build" in the site's
+  `jupyter-lite.json` names the shared folder wherever the deployment is.
+* `fullStaticUrl` is webpack's public path (every `build/` chunk);
+  `fullLabextensionsUrl` is where federated extensions load from (each then
+  finds its chunks from its own script's URL); `settingsUrl` is fetched
+  relative to the page, `themesUrl` is joined to `baseUrl`; the kernel's
+  `pipliteUrls` and `pyodideUrl` are resolved against the page.
+* `baseUrl` must stay the site's root: the contents (`api/contents`,
+  `files/`), translations (`api/translations`), favicons (`static/`) and the
+  service worker (`<baseUrl>service-worker.js`) are found from it.
+* The service worker serves `/drive` (the kernel's synchronous file-system
+  calls, sent as requests to `<baseUrl>api/drive`): it must control both the
+  page and the kernel's worker. A worker is controlled by the registration
+  whose scope holds the worker script's own URL; the kernel extension starts
+  it from beside its bundle, which in a deployment is in `_shared/`, outside
+  the site's scope (measured in Chromium: every /drive call then reached the
+  server and the kernel had no `/drive`). `kernel_patch.patch_worker_urls`
+  lets the config name the worker script, and each site carries a one-line
+  module (`minato-comlink-worker.js`) that imports the shared worker: the
+  worker runs at the site's URL, so the site's service worker controls it.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import EnvironmentProblem
+from ..pyodide.lockfile import ENTRY_MODULE
+from .kernel_patch import BUNDLE_DIR, patch_worker_urls, worker_url_key
+from .shared import SharedSet
+from .warmup import WARMUP_FILE
+
+#: app files every site keeps its own copy of (the rest is loaded from the shared app):
+#: the service worker (its scope is its folder), config notebooks config-utils reads at
+#: every level, translations and favicons (found from baseUrl), and the small pages
+SITE_LOCAL = re.compile(
+    r"^(?:service-worker\.js|(?:lab/)?jupyter-lite\.ipynb|api/.+|static/.+"
+    r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.(?:js|json))$"
+)
+#: a reference to a file above the page in an HTML page: "../config-utils.js?_=..."
+PAGE_REFERENCE = re.compile(r"""(["'])((?:\.\./)+)([^"'?#\s]+)""")
+#: (key in the site's jupyter-lite.json, the value the app has, the shared path it becomes)
+SHARED_URLS = (
+    ("fullStaticUrl", "./build", "build"),
+    ("fullLabextensionsUrl", "./extensions", "extensions"),
+)
+#: `faviconUrl` and the landing page name `./lab/favicon.ico`: a site of a deployment
+#: gets the app's 32 KB icon there instead of the lab's 318 KB one, so a first visit
+#: downloads one small icon (less than a self-contained site) and a second 32 KB
+SITE_FAVICON = ("lab/favicon.ico", "static/favicons/favicon.ico")
+
+
+@dataclass(frozen=True)
+class SharedLinks:
+    """Where a site's pages find the shared sets: relative paths from the site's root."""
+
+    #: from the site's root up to the deployment's root: one "../" per segment of its name
+    up: str
+    app: SharedSet
+    pyodide: SharedSet | None
+
+    @classmethod
+    def for_site(cls, name: str, app: SharedSet, pyodide: SharedSet | None) -> SharedLinks:
+        return cls("../" * len(name.split("/")), app, pyodide)
+
+    def app_path(self, rel: str = "") -> str:
+        return f"{self.up}{self.app.prefix}{rel}"
+
+    @property
+    def pyodide_url(self) -> str | None:
+        """`pyodideUrl` for the kernel settings ("./" so config-utils anchors it at the root)."""
+        if self.pyodide is None:
+            return None
+        return f"./{self.up}{self.pyodide.prefix}{ENTRY_MODULE}"
+
+
+def worker_shim(kind: str) -> str:
+    return f"minato-{kind}-worker.js"
+
+
+def _rewrite_page(html: str, page: str, app: Path, links: SharedLinks) -> tuple[str, set[str]]:
+    """`page`'s references to shared app files, pointed at the shared app; and which."""
+    folder = posixpath.dirname(page)
+    changed: set[str] = set()
+
+    def swap(match: re.Match[str]) -> str:
+        quote, ups, rest = match.groups()
+        target = posixpath.normpath(posixpath.join(folder, ups + rest))
+        if target.startswith("../") or SITE_LOCAL.match(target) or not (app / target).is_file():
+            return match.group(0)
+        changed.add(target)
+        back = "../" * (folder.count("/") + 1) if folder else ""
+        return f"{quote}{back}{links.app_path(target)}"
+
+    return PAGE_REFERENCE.sub(swap, html), changed
+
+
+def _manifest(app: Path, links: SharedLinks) -> bytes:
+    manifest = json.loads((app / "manifest.webmanifest").read_text("utf-8"))
+    for icon in manifest.get("icons", []):
+        src = str(icon.get("src", ""))
+        if src.startswith("./") and (app / src[2:]).is_file():
+            icon["src"] = links.app_path(src[2:])
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+
+
+def _lab_config(app: Path, links: SharedLinks) -> bytes:
+    """`lab/jupyter-lite.json`: settings schemas and themes from the shared app."""
+    config = json.loads((app / "lab" / "jupyter-lite.json").read_text("utf-8"))
+    data = config.get("jupyter-config-data", {})
+    expected = {"settingsUrl": "../build/schemas", "themesUrl": "./build/themes"}
+    for key, value in expected.items():
+        if data.get(key) != value:
+            raise EnvironmentProblem(
+                f"{app}/lab/jupyter-lite.json: {key} is {data.get(key)!r}, not {value!r}: "
+                "check minato_lite/site/layout.py against this jupyterlite-core version"
+            )
+    # settingsUrl is fetched from the page (lab/): "./" anchors it at this file's folder
+    data["settingsUrl"] = "./../" + links.app_path("build/schemas")
+    # themesUrl is joined to baseUrl (the site's root) by JupyterLab, never rewritten
+    data["themesUrl"] = links.app_path("build/themes")
+    return (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _warmup_list(app: Path, links: SharedLinks) -> bytes:
+    """The report's warm-up list with the shared app's bundles named where the lab loads them.
+
+    The lab page of a deployment's site loads its bundles from the shared app,
+    and the HTTP cache is keyed by the whole URL: warming `build/...` beside the
+    site would fill the cache with files no page asks for.
+    """
+    listed = json.loads((app / WARMUP_FILE).read_text("utf-8"))
+    bundles = []
+    for url in listed.get("bundles", []):
+        path = url.partition("?")[0]
+        bundles.append(url if SITE_LOCAL.match(path) else links.app_path(url))
+    return (json.dumps({**listed, "bundles": bundles}, indent=1) + "\n").encode("utf-8")
+
+
+def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
+    """The app's files a site of a deployment holds itself, rewritten where they point.
+
+    Everything else of the app is loaded from `links.app`. The lab page must
+    have had its loader and bundle pointed at the shared app, or the build
+    stops: a JupyterLite that loads them differently needs this looked at again.
+    """
+    files: dict[str, Path | bytes] = {}
+    for path in sorted(app.rglob("*")):
+        rel = path.relative_to(app).as_posix()
+        if not path.is_file() or not SITE_LOCAL.match(rel):
+            continue
+        if rel.endswith(".html"):
+            html, changed = _rewrite_page(path.read_text("utf-8"), rel, app, links)
+            needed = {"config-utils.js", "build/lab/bundle.js"}
+            if rel == "lab/index.html" and not needed <= changed:
+                raise EnvironmentProblem(
+                    f"{app}/lab/index.html does not load config-utils.js and build/lab/bundle.js "
+                    "as expected: check minato_lite/site/layout.py against this jupyterlite-core"
+                )
+            files[rel] = html.encode("utf-8")
+        elif rel == "manifest.webmanifest":
+            files[rel] = _manifest(app, links)
+        elif rel == WARMUP_FILE:
+            files[rel] = _warmup_list(app, links)
+        else:
+            files[rel] = path
+    files["lab/jupyter-lite.json"] = _lab_config(app, links)
+    favicon, small = SITE_FAVICON
+    if (app / small).is_file():
+        files[favicon] = app / small
+    for kind, name in sorted(patch_worker_urls(app).items()):
+        target = links.app_path(f"{BUNDLE_DIR}/{name}")
+        files[worker_shim(kind)] = (
+            "// minato-lite: the kernel's worker runs at this site's URL, so the site's service\n"
+            "// worker controls it (and serves /drive); its code is the shared app's.\n"
+            f'import "{target}";\n'
+        ).encode()
+    return files
+
+
+def share_config(config: dict[str, Any], links: SharedLinks, plugin: str) -> dict[str, Any]:
+    """Point a site's `jupyter-lite.json` at the shared app; returns it (changed in place)."""
+    data = config.setdefault("jupyter-config-data", {})
+    for key, value, shared in SHARED_URLS:
+        if data.get(key) != value:
+            raise EnvironmentProblem(
+                f"the app's jupyter-lite.json has {key}={data.get(key)!r}, not {value!r}: "
+                "check minato_lite/site/layout.py against this jupyterlite-core version"
+            )
+        data[key] = "./" + links.app_path(shared)
+    kernel = data.setdefault("litePluginSettings", {}).setdefault(plugin, {})
+    kernel["pipliteUrls"] = [
+        "./" + links.app_path(url[2:]) if url.startswith("./") else url
+        for url in kernel.get("pipliteUrls", [])
+    ]
+    for kind in ("comlink", "coincident"):
+        data[worker_url_key(kind)] = f"./{worker_shim(kind)}"
+    return config

@@ -849,3 +849,28 @@ def test_a_real_prerendered_analysis_of_hostile_names_stays_inert(prerendered):
     assert_inert(html)
     assert "window.__pwned" in html  # shown, as text
     assert render_report(title, datasets, analysis, code) == html
+
+
+def test_the_key_findings_links_reach_their_sections_on_the_page():
+    from minato_lite.notebooks.builders import heading_anchor
+    from minato_lite.runtime.minato.insights import findings_markdown
+
+    heading = "Correlations (sales & returns)"
+    found = [
+        {"kind": "high_correlation", "text": "a and b move together", "section": "correlations"},
+        {"kind": "skewed", "text": "c is skewed", "section": "nowhere"},
+    ]
+    listed = findings_markdown(found, {"correlations": heading_anchor(heading)})
+    analysis = notebook(
+        v4.new_markdown_cell("# sales\n\n## Key findings\n\n" + listed),
+        v4.new_markdown_cell(f"## {heading}"),
+        v4.new_markdown_cell("[elsewhere](#not-a-heading)"),
+    )
+    html = page(analysis=Doc("analysis.ipynb", analysis), code=None)
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    section = re.search(r'<h\d id="([^"]+)"[^>]*>Correlations \(sales &amp; returns\)</h', html)
+    assert section is not None, html
+    links = re.findall(r'href="#([^"]*)"', html)
+    assert section.group(1) in links  # the finding's link, retargeted to the heading's id
+    assert "not-a-heading" in links  # a link to no heading is left as written
+    assert [link for link in links if link not in ids] == ["not-a-heading"]

@@ -33,6 +33,7 @@ import base64
 import binascii
 import html
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 import nh3
@@ -290,4 +291,26 @@ def outline_headings(markup: str, *, top: int, id_prefix: str) -> tuple[str, lis
     found = re.finditer(
         rf'<h([1-6]) id="({re.escape(id_prefix)}-[0-9]+)"[^>]*>(.*?)</h\1>', out, re.S
     )
-    return out, [Heading(m.group(2), int(m.group(1)), tag_text(m.group(3))) for m in found]
+    headings = [Heading(m.group(2), int(m.group(1)), tag_text(m.group(3))) for m in found]
+    return _retarget_anchors(out, headings), headings
+
+
+def _jupyterlab_anchor(text: str) -> str:
+    """The fragment that links to a heading in JupyterLab: its text, spaces as "-", quoted."""
+    return urllib.parse.quote(text.replace(" ", "-"), safe="-_.:")
+
+
+def _retarget_anchors(markup: str, headings: list[Heading]) -> str:
+    """Point in-notebook links (`#Heading-text`, as JupyterLab names headings) at the ids
+    the headings have on the page, so a notebook's links (the key findings' links to
+    their sections) work in the report too; the first heading of a text wins, as in
+    the notebook. Links to anything else are left as they are."""
+    targets: dict[str, str] = {}
+    for heading in headings:
+        targets.setdefault(_jupyterlab_anchor(heading.text), heading.id)
+
+    def swap(match: re.Match[str]) -> str:
+        ident = targets.get(match.group(1))
+        return f'href="#{ident}"' if ident is not None else match.group(0)
+
+    return re.sub(r'href="#([^"]*)"', swap, markup) if targets else markup

@@ -19,6 +19,7 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.errors import EnvironmentProblem, UserError
+from minato_lite.pyodide.distribution import PyodideDistribution
 from minato_lite.resources import REPO_DIR
 from minato_lite.site.deployment import (
     DEPLOYMENT_KEY,
@@ -30,6 +31,7 @@ from minato_lite.site.deployment import (
 )
 from minato_lite.site.shared import MANIFEST
 from minato_lite.site.verify import verify_site
+from minato_lite.site.warmup import WARMUP_FILE
 from minato_lite.store import FolderStore, open_store
 from minato_lite.store.policy import IMMUTABLE, REVALIDATE
 from minato_lite.store.s3 import S3Store
@@ -99,6 +101,36 @@ def test_a_folder_deployment_stores_the_app_and_pyodide_once_and_sites_only_thei
         app.name,
         dist.name,
     ]
+
+
+def warmup_targets(site: Path) -> list[Path]:
+    """Every file the report's warm-up fetches, resolved as `web/warmup.js` resolves it:
+    bundles from the site's root, the runtime beside the kernel's `pyodideUrl`."""
+    listed = json.loads((site / WARMUP_FILE).read_text())
+    data = json.loads((site / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = data["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    entry = (site / kernel["pyodideUrl"]).resolve()
+    bundles = [(site / url.partition("?")[0]).resolve() for url in listed["bundles"]]
+    return [*bundles, entry, *(entry.parent / name for name in listed["runtime"])]
+
+
+def test_the_warm_up_names_files_that_exist_in_a_self_contained_and_a_deployments_site(
+    tmp_path: Path, assembled_pyodide: Path
+):
+    alone = build_site([SALES], tmp_path / "alone", pyodide=assembled_pyodide, prerender=False)
+    root = tmp_path / "sites"
+    Deployment.open(root).init()
+    joined = build_site([SALES], root / "north", pyodide=assembled_pyodide, prerender=False)
+    runtime = PyodideDistribution.open(assembled_pyodide).loader_files()
+    assert runtime and "pyodide.asm.wasm" in runtime and "python_stdlib.zip" in runtime
+    for site in (alone.out, joined.out):
+        assert json.loads((site / WARMUP_FILE).read_text())["runtime"] == runtime
+        targets = warmup_targets(site)
+        assert len(targets) > 80
+        assert [t for t in targets if not t.is_file()] == [], site
+    # the deployment's site warms the shared app, where its lab page loads the bundle from
+    shared = [t for t in warmup_targets(joined.out) if "_shared" in t.parts]
+    assert any(t.name == "bundle.js" for t in shared) and len(shared) > 80
 
 
 def test_in_a_folder_a_failed_rebuild_keeps_the_old_site_and_a_sweep_clears_leftovers(

@@ -193,6 +193,11 @@ class PyodideDistribution:
         """Loader, asm module, wasm and standard library files the folder has."""
         return runtime_file_names(self.folder) if self.folder is not None else []
 
+    def loader_files(self) -> list[str]:
+        """What `loadPyodide` fetches beside the entry module, by this release's names
+        (the asm module is `pyodide.asm.js` in 0.27, `pyodide.asm.mjs` in 314)."""
+        return [name for name in self.runtime_files() if name not in ("pyodide.js", ENTRY_MODULE)]
+
     # --- how it goes into a site and into Deno ---------------------------------------
 
     @property

@@ -8,6 +8,7 @@
     <deployment>/<site>/service-worker.js       the app's, in the site's own scope
     <deployment>/<site>/minato-*-worker.js      the kernel's worker, started in that scope
     <deployment>/<site>/minato-warmup.*         the report's warm-up, its list naming _shared
+                                                (`SharedLinks.bundle_url`)
     <deployment>/<site>/files/, api/contents/   data, notebooks and their index
 
 Every URL is relative, so a deployment works under any prefix on any host.
@@ -53,14 +54,13 @@ from ..errors import EnvironmentProblem
 from ..pyodide.lockfile import ENTRY_MODULE
 from .kernel_patch import BUNDLE_DIR, patch_worker_urls, worker_url_key
 from .shared import SharedSet
-from .warmup import WARMUP_FILE
 
 #: app files every site keeps its own copy of (the rest is loaded from the shared app):
 #: the service worker (its scope is its folder), config notebooks config-utils reads at
 #: every level, translations and favicons (found from baseUrl), and the small pages
 SITE_LOCAL = re.compile(
     r"^(?:service-worker\.js|(?:lab/)?jupyter-lite\.ipynb|api/.+|static/.+"
-    r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.(?:js|json))$"
+    r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.js)$"
 )
 #: a reference to a file above the page in an HTML page: "../config-utils.js?_=..."
 PAGE_REFERENCE = re.compile(r"""(["'])((?:\.\./)+)([^"'?#\s]+)""")
@@ -90,6 +90,12 @@ class SharedLinks:
 
     def app_path(self, rel: str = "") -> str:
         return f"{self.up}{self.app.prefix}{rel}"
+
+    def bundle_url(self, url: str) -> str:
+        """Where a site's pages load the app file `url` (relative to the app's root) from:
+        the shared app, unless the site keeps its own copy. The report's warm-up must use
+        the same URL, since the HTTP cache is keyed by the whole URL."""
+        return url if SITE_LOCAL.match(url.partition("?")[0]) else self.app_path(url)
 
     @property
     def pyodide_url(self) -> str | None:
@@ -147,21 +153,6 @@ def _lab_config(app: Path, links: SharedLinks) -> bytes:
     return (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _warmup_list(app: Path, links: SharedLinks) -> bytes:
-    """The report's warm-up list with the shared app's bundles named where the lab loads them.
-
-    The lab page of a deployment's site loads its bundles from the shared app,
-    and the HTTP cache is keyed by the whole URL: warming `build/...` beside the
-    site would fill the cache with files no page asks for.
-    """
-    listed = json.loads((app / WARMUP_FILE).read_text("utf-8"))
-    bundles = []
-    for url in listed.get("bundles", []):
-        path = url.partition("?")[0]
-        bundles.append(url if SITE_LOCAL.match(path) else links.app_path(url))
-    return (json.dumps({**listed, "bundles": bundles}, indent=1) + "\n").encode("utf-8")
-
-
 def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
     """The app's files a site of a deployment holds itself, rewritten where they point.
 
@@ -185,8 +176,6 @@ def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
             files[rel] = html.encode("utf-8")
         elif rel == "manifest.webmanifest":
             files[rel] = _manifest(app, links)
-        elif rel == WARMUP_FILE:
-            files[rel] = _warmup_list(app, links)
         else:
             files[rel] = path
     files["lab/jupyter-lite.json"] = _lab_config(app, links)

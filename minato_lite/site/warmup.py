@@ -3,8 +3,11 @@
 The report (`index.html`) is read without any script, but once it has
 painted, `web/warmup.js` fetches at low priority what opening a live
 notebook will need, so the click into JupyterLab finds it in the browser's
-HTTP cache. The Pyodide half of that list is per site and the script reads
-it from the site's own `jupyter-lite.json` and lockfile. The app half is the
+HTTP cache. The Pyodide half of that list is per site: the script reads
+the entry module and start packages from the site's own `jupyter-lite.json`
+and lockfile, and the runtime files beside the entry module (their names
+change between Pyodide releases) from the site's `minato-warmup.json`,
+which `site_warmup` writes from the distribution. The app half is the
 same for every site that links this app, and finding it takes parsing the
 app's bundles, which a page script should not do on every visit: it is
 derived here, when the base app is built, and written beside the app as
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -339,6 +342,19 @@ def app_bundles(app: Path) -> Warmup:
                 if _exists(app, f"{chunk_dir}/{name}"):
                     found.add(f"{chunk_dir}/{name}")
     return found
+
+
+def site_warmup(
+    app: Path, runtime: Sequence[str], bundle_url: Callable[[str], str] | None = None
+) -> bytes:
+    """A site's `minato-warmup.json`: the app's list, each bundle named by `bundle_url`
+    (where this site's lab page loads it from: a deployment's shared app), and
+    `runtime`, the files Pyodide's loader fetches beside the site's entry module."""
+    listed = json.loads((app / WARMUP_FILE).read_text("utf-8"))
+    if bundle_url is not None:
+        listed["bundles"] = [bundle_url(url) for url in listed.get("bundles", [])]
+    listed["runtime"] = list(runtime)
+    return (json.dumps(listed, indent=1) + "\n").encode("utf-8")
 
 
 def write_warmup(app: Path) -> Warmup:

@@ -36,6 +36,7 @@ from .contents_index import write_contents_index
 from .landing import report_page
 from .layout import SharedLinks, share_config, site_app_files
 from .settings import site_config
+from .warmup import WARMUP_FILE, site_warmup
 
 SITE_MARKER = "minato-site.json"
 
@@ -100,7 +101,7 @@ def stage_site(
     site_id = hashlib.sha256(f"{files.digest()}|{name}".encode()).hexdigest()[:16]
     app = base_app(log=log)
     if links is None:
-        link_app(app, stage, skip=frozenset({"jupyter-lite.json", "index.html"}))
+        link_app(app, stage, skip=frozenset({"jupyter-lite.json", "index.html", WARMUP_FILE}))
     else:
         for rel, source in site_app_files(app, links).items():
             (stage / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,9 @@ def stage_site(
         elif pyodide.is_local:
             log("adding the local Pyodide distribution")
         pyodide.place(stage / SITE_FOLDER)
+    (stage / WARMUP_FILE).write_bytes(
+        site_warmup(app, pyodide.loader_files(), links.bundle_url if links is not None else None)
+    )
     (stage / "index.html").write_text(report_page(title, files), "utf-8")
     if links is None and (app / "lab" / "favicon.ico").is_file():
         # browsers ask for /favicon.ico first

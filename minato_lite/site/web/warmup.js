@@ -6,9 +6,11 @@
 // find it in the browser's HTTP cache (same origin, same cache partition):
 //   1. the app's bundles, listed when the app was built (minato-warmup.json,
 //      derived from the app's own lab page and bundles);
-//   2. the Pyodide runtime and the packages the kernel loads at start, read from
-//      this site's jupyter-lite.json (pyodideUrl, loadPyodideOptions) and the
-//      Pyodide lockfile (the packages and their `depends` closure);
+//   2. the Pyodide runtime and the packages the kernel loads at start: the entry
+//      module and options from this site's jupyter-lite.json (pyodideUrl,
+//      loadPyodideOptions), the runtime files beside it as the build named them for
+//      this site's Pyodide (minato-warmup.json "runtime": the names change between
+//      releases), the packages and their `depends` closure from the lockfile;
 //   3. the kernel's package indexes (pipliteUrls), exactly as the settings spell them.
 // It only downloads bytes: nothing is imported, compiled or run. It never asks for
 // a file outside this site's origin (a site on the CDN's Pyodide warms the app
@@ -19,9 +21,6 @@
   "use strict";
   var root = document.documentElement;
   var KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel";
-  // Files Pyodide's loader itself asks for beside pyodideUrl (unless the options say
-  // otherwise: lockFileURL, stdLibURL); the packages come from the lockfile.
-  var LOADER_FILES = ["pyodide.asm.js", "pyodide.asm.wasm"];
   var PARALLEL = 4;
   // this script sits at the site's root, beside jupyter-lite.json
   var script = document.currentScript;
@@ -67,7 +66,10 @@
       var url = queue.shift();
       if (!url) return Promise.resolve();
       return fetch(url, { priority: "low", credentials: "same-origin" })
-        .then(drain)
+        .then(function (response) {
+          if (!response.ok) throw new Error(url + ": " + response.status);  // a wrong list
+          return drain(response);
+        })
         .then(
           function () { count.files += 1; },
           function () { count.failed += 1; }
@@ -103,17 +105,17 @@
     return order;
   }
 
-  function pyodideFiles(kernel) {
+  // `runtime`: the files Pyodide's loader fetches beside pyodideUrl, named by the build
+  function pyodideFiles(kernel, runtime) {
     if (!kernel || !kernel.pyodideUrl) return Promise.resolve([]);
     var entry = new URL(kernel.pyodideUrl, here);
     if (!sameSite(entry)) return Promise.resolve([]);  // the CDN's: not this site's to fetch
     var options = kernel.loadPyodideOptions || {};
     var index = new URL(options.indexURL || ".", entry);
     var lockUrl = new URL(options.lockFileURL || "pyodide-lock.json", index);
-    var files = [entry].concat(LOADER_FILES.map(function (name) {
+    var files = [entry].concat(runtime.map(function (name) {
       return new URL(name, index);
     }));
-    files.push(new URL(options.stdLibURL || "python_stdlib.zip", index));
     if (!sameSite(lockUrl)) return Promise.resolve(files);
     return getJSON(lockUrl).then(function (lock) {  // read here, so cached here too
       closure(lock, options.packages || []).forEach(function (entry) {
@@ -130,12 +132,13 @@
       return;
     }
     mark("running");
-    var app = getJSON(new URL("minato-warmup.json", here)).then(
-      function (manifest) {
-        return (manifest.bundles || []).map(function (url) { return new URL(url, here); });
-      },
-      function () { return []; }
+    var manifest = getJSON(new URL("minato-warmup.json", here)).then(
+      function (listed) { return listed; },
+      function () { return {}; }
     );
+    var app = manifest.then(function (listed) {
+      return (listed.bundles || []).map(function (url) { return new URL(url, here); });
+    });
     var kernel = getJSON(new URL("jupyter-lite.json", here)).then(
       function (config) {
         var data = config["jupyter-config-data"] || {};
@@ -143,7 +146,10 @@
       },
       function () { return {}; }
     );
-    Promise.all([app, kernel.then(pyodideFiles), kernel])
+    var pyodide = Promise.all([kernel, manifest]).then(function (parts) {
+      return pyodideFiles(parts[0], parts[1].runtime || []);
+    });
+    Promise.all([app, pyodide, kernel])
       .then(function (parts) {
         var indexes = (parts[2].pipliteUrls || []).map(function (url) { return new URL(url, here); });
         var seen = {};

@@ -7,14 +7,15 @@ fsync'd: a crash may lose the newest objects, not corrupt the ones it keeps.
 
 Metadata is not stored. A folder is served by a static server
 (`minato-lite serve`, the API's `/sites/`, nginx) that decides Content-Type,
-Cache-Control and compression from the path (`server.py`'s policies), so
+Cache-Control and compression from the path (`store/policy.py`, which
+`serve/static.py` also uses), so
 `content_type` and `cache_control` are accepted and dropped, and data given
 with `content_encoding="gzip"` is stored decoded: a server could not know to
 send that header, and a browser would get compressed bytes as the file.
 
 Immutable files (`cache_control` says `immutable`: content-hashed assets,
 wheels) given as a Path are hard-linked when the file system allows, as sites
-link the cached app (`pyodide_dist.link_or_copy`): the store then shares the
+link the cached app (`cache.link_or_copy`): the store then shares the
 bytes with the source, which must never be edited in place.
 """
 

@@ -153,14 +153,23 @@ class MinatoAddon(BaseAddon):
         """`index.html` as `minato-lite build` writes it: the report, its warm-up beside it."""
         import shutil
 
+        from .pyodide.distribution import SITE_FOLDER, PyodideDistribution
         from .site.app_cache import REPORT_SCRIPTS
         from .site.landing import report_page
-        from .site.warmup import write_warmup
+        from .site.warmup import WARMUP_FILE, site_warmup, write_warmup
 
         for name, source in REPORT_SCRIPTS.items():
             shutil.copyfile(source, out / name)
         for problem in write_warmup(out).problems:
             self.log.warning(f"the report's warm-up skips part of the app: {problem}")
+        # a self-hosted Pyodide's runtime files, by the names its release uses
+        local = out / SITE_FOLDER
+        runtime = (
+            PyodideDistribution.open(local).loader_files()
+            if (local / "pyodide-lock.json").is_file()
+            else []
+        )
+        (out / WARMUP_FILE).write_bytes(site_warmup(out, runtime))
         (out / "index.html").write_text(report_page(title, files), "utf-8")
 
     def patch_config(self, config_path: Path, digest: str) -> None:

@@ -73,8 +73,9 @@ def test_plain_jupyter_lite_build_gets_data_notebooks_wheels_and_kernel_settings
     report = (output / "index.html").read_text()  # the report, as minato-lite build writes it
     assert "lab/index.html?path=analysis.ipynb" in report and 'id="jupyter-config-data"' in report
     assert '<script src="minato-warmup.js" defer></script>' in report
-    warm = json.loads((output / "minato-warmup.json").read_text())["bundles"]
-    assert any(url.startswith("build/lab/bundle.js?") for url in warm)
+    warm = json.loads((output / "minato-warmup.json").read_text())
+    assert any(url.startswith("build/lab/bundle.js?") for url in warm["bundles"])
+    assert warm["runtime"] == []  # the CDN's Pyodide: not the site's to warm
     assert (output / "minato-warmup.js").is_file()
 
 
@@ -95,6 +96,10 @@ def test_addon_site_starts_its_kernel_with_the_data(
     assembled_pyodide, tmp_path, serve_site, page_for
 ):
     output = jupyter_lite_build(lite_project(tmp_path, pyodide=assembled_pyodide))
+    # the report's warm-up names the runtime files this Pyodide release really has
+    runtime = json.loads((output / "minato-warmup.json").read_text())["runtime"]
+    assert "pyodide.asm.wasm" in runtime
+    assert all((output / "static/pyodide" / name).is_file() for name in runtime), runtime
     server = serve_site(output)
     page, watch = page_for(server.url)
     page.goto(server.url + "lab/index.html?path=analysis.ipynb")

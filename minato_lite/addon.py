@@ -26,11 +26,20 @@ from jupyterlite_core.constants import JUPYTER_CONFIG_DATA, JUPYTERLITE_JSON
 from .errors import UserError
 
 if TYPE_CHECKING:
+    from .pyodide.distribution import PyodideDistribution
     from .site.contents import SiteFiles
 
 SECTION = "minato"
 KEYS = {"inputs", "code", "analysis", "title", "prerender"}
 CONFIG_FILE = "jupyter_lite_config.json"
+
+
+def self_hosted_pyodide(out: Path) -> PyodideDistribution | None:
+    """The Pyodide the pyodide addon placed in the output, or None (a URL's, or the CDN's)."""
+    from .pyodide.distribution import SITE_FOLDER, PyodideDistribution
+
+    local = out / SITE_FOLDER
+    return PyodideDistribution.open(local) if (local / "pyodide-lock.json").is_file() else None
 
 
 class MinatoAddon(BaseAddon):
@@ -153,7 +162,6 @@ class MinatoAddon(BaseAddon):
         """`index.html` as `minato-lite build` writes it: the report, its warm-up beside it."""
         import shutil
 
-        from .pyodide.distribution import SITE_FOLDER, PyodideDistribution
         from .site.app_cache import REPORT_SCRIPTS
         from .site.landing import report_page
         from .site.warmup import WARMUP_FILE, site_warmup, write_warmup
@@ -163,28 +171,22 @@ class MinatoAddon(BaseAddon):
         for problem in write_warmup(out).problems:
             self.log.warning(f"the report's warm-up skips part of the app: {problem}")
         # a self-hosted Pyodide's runtime files, by the names its release uses
-        local = out / SITE_FOLDER
-        runtime = (
-            PyodideDistribution.open(local).loader_files()
-            if (local / "pyodide-lock.json").is_file()
-            else []
-        )
+        local = self_hosted_pyodide(out)
+        runtime = local.loader_files() if local is not None else []
         (out / WARMUP_FILE).write_bytes(site_warmup(out, runtime))
         (out / "index.html").write_text(report_page(title, files), "utf-8")
 
     def patch_config(self, config_path: Path, digest: str) -> None:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
-        from .pyodide.distribution import SITE_FOLDER, PyodideDistribution
+        from .pyodide.distribution import PyodideDistribution
         from .site.settings import kernel_settings, storage_names
 
         config = json.loads(config_path.read_text(encoding="utf-8"))
         data = config.setdefault(JUPYTER_CONFIG_DATA, {})
         plugin = data.setdefault("litePluginSettings", {}).setdefault(PYODIDE_KERNEL_PLUGIN_ID, {})
-        local = Path(self.manager.output_dir) / SITE_FOLDER
-        if (local / "pyodide-lock.json").is_file():
-            pyodide = PyodideDistribution.open(local)
-        else:
+        pyodide = self_hosted_pyodide(Path(self.manager.output_dir))
+        if pyodide is None:
             pyodide = PyodideDistribution.resolve(plugin.get("pyodideUrl"))
         settings = kernel_settings(pyodide)
         settings.pop("pyodideUrl")  # where Pyodide lives is the pyodide addon's business

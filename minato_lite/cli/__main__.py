@@ -1,0 +1,7 @@
+"""`python -m minato_lite.cli`: the same command line as `minato-lite`."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.store_upload import scientific_dist  # noqa: E402
 from minato_lite import build_site  # noqa: E402
-from minato_lite.site.deployment import Deployment  # noqa: E402
+from minato_lite.publish.deployment import Deployment  # noqa: E402
 from minato_lite.store import open_store  # noqa: E402
 from tests.support.seaweedfs import running_seaweedfs  # noqa: E402
 

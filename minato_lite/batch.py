@@ -2,7 +2,7 @@
 
 One bad entry never stops the others: each failure is recorded with its
 one-line reason and the batch exits 1 at the end. The output (a folder or an
-`s3://` prefix) is a deployment (`site.deployment`): the JupyterLite app and
+`s3://` prefix) is a deployment (`publish.deployment`): the JupyterLite app and
 the Pyodide are stored once under `_shared/` and every site holds only its
 own files, so a batch pays for the app once in storage and a visitor once in
 downloads. One warm executor pre-renders every site's notebooks (pandas and
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -28,11 +27,11 @@ from .build import ANALYSIS_TYPES, build_site
 from .errors import MinatoError, UserError, one_line
 from .execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from .markup import html_text
-from .site.deployment import Deployment
+from .publish.deployment import Deployment, check_site_name
+from .publish.targets import DeploymentSite
 from .store.policy import REVALIDATE
 
 ENTRY_KEYS = {"name", "inputs", "code", "analysis", "title"}
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,12 @@ def read_manifest(path: Path) -> list[AnalysisSpec]:
         if extra:
             raise UserError(f"{where}: unknown key(s) {', '.join(extra)}")
         name = entry.get("name")
-        if not isinstance(name, str) or not NAME.fullmatch(name) or name in (".", ".."):
-            raise UserError(f"{where}: 'name' must match {NAME.pattern} (it is a folder name)")
+        if not isinstance(name, str):
+            raise UserError(f"{where}: 'name' must be text (it is a folder name)")
+        try:
+            check_site_name(name)
+        except UserError as exc:
+            raise UserError(f"{where}: {exc}") from None
         if name in seen:
             raise UserError(f"{where}: name {name!r} is used twice")
         seen.add(name)
@@ -166,7 +169,7 @@ def run_batch(
         try:
             built = build_site(
                 spec.inputs,
-                deployment.target(spec.name),
+                DeploymentSite(deployment, spec.name),
                 code=spec.code or None,
                 analysis=spec.analysis,
                 title=spec.title,

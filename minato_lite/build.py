@@ -4,7 +4,8 @@
 and the HTTP API are thin shells over it. `prepare` is its pure part (nothing
 written); then the user's code may run in the WebAssembly sandbox (never in
 this Python), our own notebooks are pre-rendered on the host
-(`execute.prerender`), and `site.writer` writes the folder.
+(`execute.prerender`), and the target publishes it (`publish.targets`: stage,
+then commit).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from .inputs.readers import Dataset, Input, load_inputs, sample_rows
 from .log import Log, quiet
 from .notebooks import builders
 from .notebooks.builders import ANALYSIS_TYPES, NotebookFile
+from .publish.staging import SiteParts
+from .publish.targets import SiteTarget, resolve_target
 from .pyodide.assemble import assembled_default
+from .pyodide.choice import Default, choose
 from .pyodide.distribution import PyodideDistribution
 from .pyodide.offline import fetch_requirements, plan
 from .sandbox.result import SandboxResult
 from .site.contents import SiteFiles, site_contents
-from .site.deployment import SiteTarget, publish_site, resolve_target
 
 __all__ = [
     "ANALYSIS_TYPES",
@@ -198,7 +201,7 @@ def build_site(
     prepared = prepare(
         inputs, code=code, analysis=analysis, title=title, sample=sample, max_bytes=max_bytes
     )
-    dist = PyodideDistribution.resolve(pyodide, log=log)
+    dist = choose(pyodide, default=Default.CDN, log=log)
     if offline:
         dist = offline_distribution(prepared, dist, packages, requirements, log=log)
     elif packages or requirements:
@@ -232,14 +235,7 @@ def build_site(
         "offline": offline,
         "prerendered": prerender,
     }
-    published = publish_site(
-        target,
-        prepared.files,
-        title=prepared.title,
-        pyodide=dist,
-        marker=marker,
-        log=log,
-    )
+    published = target.publish(SiteParts(prepared.files, prepared.title, dist, marker), log=log)
     location = published.location
     return BuildResult(
         out=location if location.startswith("s3://") else Path(location),

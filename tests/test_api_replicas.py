@@ -26,8 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from minato_lite.site.deployment import PENDING
-from minato_lite.site.shared import MANIFEST
+from minato_lite.publish.deployment import PENDING
+from minato_lite.publish.shared import INVENTORY
 from minato_lite.store import open_store
 
 ROWS = [{"region": "North", "units": 3}, {"region": "South", "units": 5}]
@@ -159,12 +159,12 @@ def test_a_replica_killed_mid_build_leaves_no_visible_site_and_another_cleans_up
     wait_until(lambda: not list(store.list(PENDING)), "the sweep", timeout=60)
     assert list(store.list(f"{site_id}/")) == []
     assert survivor.client.get(f"api/sites/{site_id}").status_code == 404
-    # and its next build completes the half-stored app: every file its manifest lists
+    # and its next build completes the half-stored app: every file its inventory lists
     created = survivor.client.post(POST, json={"code": "df", "data": ROWS})
     assert created.status_code == 201, created.text
     assert status_of(created.json()["url"]) == 200
-    (manifest,) = [i.key for i in store.list() if i.key.endswith(f"/{MANIFEST}")]
-    listed = json.loads(store.get(manifest))["files"]
-    folder = manifest[: -len(MANIFEST)]
+    (inventory,) = [i.key for i in store.list() if i.key.endswith(f"/{INVENTORY}")]
+    listed = json.loads(store.get(inventory))["files"]
+    folder = inventory[: -len(INVENTORY)]
     stored = {i.key[len(folder) :] for i in store.list(folder)}
     assert set(listed) <= stored

@@ -61,7 +61,8 @@ def test_yaml_manifests_work(tmp_path):
     ("entries", "message"),
     [
         ([{"name": "a", "inputs": ["data/sales.csv"], "colour": "red"}], "unknown key(s) colour"),
-        ([{"name": "../up", "inputs": ["data/sales.csv"]}], "'name' must match"),
+        ([{"name": "../up", "inputs": ["data/sales.csv"]}], "invalid site name '../up'"),
+        ([{"name": "_shared", "inputs": ["data/sales.csv"]}], "invalid site name '_shared'"),
         ([{"name": "a", "inputs": ["data/sales.csv"]}] * 2, "used twice"),
         ([{"name": "a"}], "'inputs' is required"),
         ([{"name": "a", "inputs": "data/sales.csv"}], "must be a list of paths"),

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from minato_lite import build_site
+from minato_lite.publish.deployment import Deployment
 from minato_lite.report import LIVE_ANALYSIS
-from minato_lite.site.deployment import Deployment
 from tests.conftest import OffOriginWatch
 from tests.support import lab
 from tests.support.meter import ByteMeter

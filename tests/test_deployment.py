@@ -19,17 +19,11 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.errors import EnvironmentProblem, UserError
+from minato_lite.publish.deployment import DEPLOYMENT_KEY, PENDING, SITES, Deployment
+from minato_lite.publish.shared import INVENTORY
+from minato_lite.publish.targets import DeploymentSite, StandaloneSite, resolve_target
 from minato_lite.pyodide.distribution import PyodideDistribution
 from minato_lite.resources import REPO_DIR
-from minato_lite.site.deployment import (
-    DEPLOYMENT_KEY,
-    PENDING,
-    SITES,
-    Deployment,
-    SiteTarget,
-    resolve_target,
-)
-from minato_lite.site.shared import MANIFEST
 from minato_lite.site.verify import verify_site
 from minato_lite.site.warmup import WARMUP_FILE
 from minato_lite.store import FolderStore, open_store
@@ -68,7 +62,7 @@ def test_a_folder_deployment_stores_the_app_and_pyodide_once_and_sites_only_thei
     (app,) = (root / "_shared").glob("app-*")
     (dist,) = (root / "_shared").glob("pyodide-*")
     assert built[0].pyodide_url == f"./../_shared/{dist.name}/pyodide.mjs"
-    assert (app / MANIFEST).is_file() and (dist / MANIFEST).is_file()
+    assert (app / INVENTORY).is_file() and (dist / INVENTORY).is_file()
     for name in ("north", "south"):
         site = root / name
         assert not (site / "build").exists() and not (site / "extensions").exists()
@@ -136,7 +130,7 @@ def test_the_warm_up_names_files_that_exist_in_a_self_contained_and_a_deployment
 def test_in_a_folder_a_failed_rebuild_keeps_the_old_site_and_a_sweep_clears_leftovers(
     tmp_path: Path, monkeypatch
 ):
-    from minato_lite.site import writer
+    from minato_lite.publish import staging as writer
 
     root = tmp_path / "sites"
     deployment = Deployment.open(root, stale_seconds=0.5).init()
@@ -165,7 +159,7 @@ def test_in_a_folder_a_failed_rebuild_keeps_the_old_site_and_a_sweep_clears_left
 
 def test_outside_a_deployment_a_folder_stays_self_contained(tmp_path: Path):
     target = resolve_target(tmp_path / "alone")
-    assert target.deployment is None and isinstance(target.store, FolderStore)
+    assert isinstance(target, StandaloneSite) and isinstance(target.store, FolderStore)
     site = build_site([SALES], tmp_path / "alone", prerender=False).out
     assert (site / "build/lab/bundle.js").is_file() and not (tmp_path / "_shared").exists()
 
@@ -262,14 +256,14 @@ def test_a_publish_that_fails_half_way_leaves_no_page_and_the_next_cleans_up(s3_
     bucket, prefix = s3_env.bucket, location.split("/", 3)[3] + "/"
     Deployment.open(location).init()
     healthy = Deployment(S3Store(bucket, prefix))
-    build_site([SALES], healthy.target("ok"), prerender=False)  # stores the shared app
+    build_site([SALES], DeploymentSite(healthy, "ok"), prerender=False)  # stores the shared app
     keys = [i.key for i in healthy.store.list("ok/")]
     files = len([k for k in keys if not k.endswith(".html")])
     # two pending-marker writes, then: among the site's files; among its other pages
     for fail_after in (3, 2 + files + 2):
         dying = Deployment(FailingStore(bucket, prefix, fail_after=fail_after))
         with pytest.raises(EnvironmentProblem, match="injected"):
-            build_site([SALES], dying.target("half"), prerender=False)
+            build_site([SALES], DeploymentSite(dying, "half"), prerender=False)
         assert not healthy.exists("half")
         assert list(healthy.store.list("half/")) == []  # what it wrote was removed
         assert list(healthy.store.list(PENDING)) == []
@@ -277,13 +271,13 @@ def test_a_publish_that_fails_half_way_leaves_no_page_and_the_next_cleans_up(s3_
     # of the new one is visible
     dying = Deployment(FailingStore(bucket, prefix, fail_after=5))
     with pytest.raises(EnvironmentProblem):
-        build_site([SALES], dying.target("ok"), prerender=False, title="new")
+        build_site([SALES], DeploymentSite(dying, "ok"), prerender=False, title="new")
     assert not healthy.exists("ok") and list(healthy.store.list("ok/")) == []
     # a failure before the site's keys are touched (its shared set) keeps the old site
-    build_site([SALES], healthy.target("ok"), prerender=False)
+    build_site([SALES], DeploymentSite(healthy, "ok"), prerender=False)
     fresh = Deployment(FailingStore(bucket, prefix, fail_after=0))
     with pytest.raises(EnvironmentProblem):
-        build_site([SALES], SiteTarget(fresh.store, "ok", fresh), prerender=False, title="x")
+        build_site([SALES], DeploymentSite(fresh, "ok"), prerender=False, title="x")
     assert healthy.exists("ok")
     assert json.loads(healthy.store.get("ok/minato-site.json"))["title"] == "sales"
 
@@ -291,7 +285,7 @@ def test_a_publish_that_fails_half_way_leaves_no_page_and_the_next_cleans_up(s3_
 def test_sweep_removes_killed_publishes_and_expired_sites_from_any_process(s3_env):
     location = unique(s3_env.bucket)
     one = Deployment.open(location).init()
-    build_site([SALES], one.target("kept"), prerender=False)
+    build_site([SALES], DeploymentSite(one, "kept"), prerender=False)
     # what a replica killed half-way leaves: a pending marker, some files, no entry page
     store = one.store
     store.put(f"{PENDING}ghost.json", b"{}", content_type="application/json", cache_control="x")
@@ -327,7 +321,7 @@ def test_a_50_site_batch_publishes_to_a_bucket_with_the_app_once(s3_env, tmp_pat
     assert all(a["url"].endswith(f"/{a['name']}/index.html") for a in report["analyses"])
     store = open_store(location)
     keys = [i.key for i in store.list()]
-    assert len([k for k in keys if k.endswith(f"/{MANIFEST}")]) == 1  # the app, once
+    assert len([k for k in keys if k.endswith(f"/{INVENTORY}")]) == 1  # the app, once
     assert len([k for k in keys if k.endswith("/index.html") and k.count("/") == 1]) == 50
     status, _, index = http_get(report["index"])
     assert status == 200 and index.count(b'/index.html">') == 50
@@ -390,8 +384,8 @@ def test_urls_end_in_a_file_name_and_use_the_public_url(tmp_path: Path):
     assert deployment.site_url("abc") == "https://cdn.example/d/abc/index.html"
     assert Deployment.open(tmp_path / "d").site_url("abc") is None  # a folder has no URL
     target = resolve_target(tmp_path / "d" / "q1", public_url="https://cdn.example/d/q1/")
-    assert target.deployment is not None and target.name == "q1"
+    assert isinstance(target, DeploymentSite) and target.name == "q1"
     assert target.url == "https://cdn.example/d/q1/index.html"
     for reserved in ("_shared", "_minato", ".hidden", "a/b", ""):
         with pytest.raises(UserError, match="invalid site name"):
-            deployment.target(reserved)
+            DeploymentSite(deployment, reserved)

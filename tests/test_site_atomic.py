@@ -8,7 +8,7 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.errors import EnvironmentProblem
-from minato_lite.site import writer
+from minato_lite.publish import staging as writer
 
 
 def test_failed_rebuild_keeps_the_previous_site(tmp_path: Path, monkeypatch):

@@ -30,10 +30,10 @@ from ..notebooks.builders import CODE_NOTEBOOK
 from ..pyodide.distribution import PyodideDistribution
 from ..pyodide.lockfile import LOCKFILE
 from ..site.contents import STARTUP_FILE, SiteFiles
+from ..site.marker import SITE_MARKER
 from ..site.verify import pyodide_folder
-from ..site.writer import SITE_MARKER
 from .executor import JobResult, WarmExecutor
-from .outputs import code_cells, from_job, from_sandbox, store_outputs
+from .place_outputs import code_cells, from_job, from_sandbox, store_outputs
 
 DEFAULT_CHECK_CELL_TIMEOUT = 120.0
 DEFAULT_CHECK_TOTAL_TIMEOUT = 900.0

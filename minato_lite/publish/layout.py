@@ -1,6 +1,6 @@
 """How a site of a deployment loads the app and Pyodide it shares with its neighbours.
 
-    <deployment>/_shared/app-<hash>/            the JupyterLite app, whole (`site.shared`)
+    <deployment>/_shared/app-<hash>/            the JupyterLite app, whole (`publish.shared`)
     <deployment>/_shared/pyodide-<hash>/        a Pyodide distribution, as sites ship it
     <deployment>/<site>/index.html              the entry page (written last)
     <deployment>/<site>/lab/index.html          the app's lab page, its scripts from _shared
@@ -52,7 +52,7 @@ from typing import Any
 
 from ..errors import EnvironmentProblem
 from ..pyodide.lockfile import ENTRY_MODULE
-from .kernel_patch import BUNDLE_DIR, patch_worker_urls, worker_url_key
+from ..site.kernel_patch import BUNDLE_DIR, patch_worker_urls, worker_url_key
 from .shared import SharedSet
 
 #: app files every site keeps its own copy of (the rest is loaded from the shared app):
@@ -126,7 +126,8 @@ def _rewrite_page(html: str, page: str, app: Path, links: SharedLinks) -> tuple[
     return PAGE_REFERENCE.sub(swap, html), changed
 
 
-def _manifest(app: Path, links: SharedLinks) -> bytes:
+def _web_app_manifest(app: Path, links: SharedLinks) -> bytes:
+    """`manifest.webmanifest` (the web app manifest), its icons from the shared app."""
     manifest = json.loads((app / "manifest.webmanifest").read_text("utf-8"))
     for icon in manifest.get("icons", []):
         src = str(icon.get("src", ""))
@@ -144,7 +145,7 @@ def _lab_config(app: Path, links: SharedLinks) -> bytes:
         if data.get(key) != value:
             raise EnvironmentProblem(
                 f"{app}/lab/jupyter-lite.json: {key} is {data.get(key)!r}, not {value!r}: "
-                "check minato_lite/site/layout.py against this jupyterlite-core version"
+                "check minato_lite/publish/layout.py against this jupyterlite-core version"
             )
     # settingsUrl is fetched from the page (lab/): "./" anchors it at this file's folder
     data["settingsUrl"] = "./../" + links.app_path("build/schemas")
@@ -171,11 +172,11 @@ def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
             if rel == "lab/index.html" and not needed <= changed:
                 raise EnvironmentProblem(
                     f"{app}/lab/index.html does not load config-utils.js and build/lab/bundle.js "
-                    "as expected: check minato_lite/site/layout.py against this jupyterlite-core"
+                    "as expected: check minato_lite/publish/layout.py against this jupyterlite-core"
                 )
             files[rel] = html.encode("utf-8")
         elif rel == "manifest.webmanifest":
-            files[rel] = _manifest(app, links)
+            files[rel] = _web_app_manifest(app, links)
         else:
             files[rel] = path
     files["lab/jupyter-lite.json"] = _lab_config(app, links)
@@ -199,7 +200,7 @@ def share_config(config: dict[str, Any], links: SharedLinks, plugin: str) -> dic
         if data.get(key) != value:
             raise EnvironmentProblem(
                 f"the app's jupyter-lite.json has {key}={data.get(key)!r}, not {value!r}: "
-                "check minato_lite/site/layout.py against this jupyterlite-core version"
+                "check minato_lite/publish/layout.py against this jupyterlite-core version"
             )
         data[key] = "./" + links.app_path(shared)
     kernel = data.setdefault("litePluginSettings", {}).setdefault(plugin, {})

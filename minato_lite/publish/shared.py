@@ -12,9 +12,9 @@ everything below `_shared/<kind>-<hash>/` immutable), two sites that use the
 same app load the same URLs (a second site's visit finds them in the HTTP
 cache), and a publish that finds a set already stored sends nothing.
 
-A set is complete once its manifest (`minato-shared.json`, listing every file)
+A set is complete once its inventory (`minato-shared.json`, listing every file)
 is stored: it is written after every other file of the set. A publish killed
-half-way leaves a set without a manifest, which the next publish completes
+half-way leaves a set without an inventory, which the next publish completes
 (each file is uploaded only if absent); no site refers to it meanwhile, since
 a site's entry page is written after its sets are complete.
 """
@@ -35,7 +35,7 @@ from ..store import Store, upload_for
 from ..store.policy import IMMUTABLE, SHARED_DIR
 
 #: written last into a set's folder: the set is complete when this is there
-MANIFEST = "minato-shared.json"
+INVENTORY = "minato-shared.json"
 #: hex digits of the hash in a set's name (128 bits)
 NAME_HEX = 32
 
@@ -57,7 +57,7 @@ class SharedSet:
         """Its key prefix from the deployment's root: `_shared/app-<hash>/`."""
         return f"{SHARED_DIR}/{self.name}/"
 
-    def manifest(self) -> bytes:
+    def inventory(self) -> bytes:
         """The completion marker: what the set holds, so a reader can check it."""
         listing = {
             rel: {"sha256": file_digest(src).hex(), "size": _size(src)}
@@ -106,9 +106,9 @@ _COMPLETE_LOCK = threading.Lock()
 def ensure_shared(store: Store, shared: SharedSet, *, log: Log = quiet) -> int:
     """Store `shared` under its prefix unless it is complete there; the bytes sent.
 
-    One HEAD (the manifest) when the set is already there, nothing at all when
+    One HEAD (the inventory) when the set is already there, nothing at all when
     this process saw it complete before. Otherwise each file is sent only if
-    absent (a killed publish left some), then the manifest, last.
+    absent (a killed publish left some), then the inventory, last.
     """
     with _COMPLETE_LOCK:
         if shared.name in _COMPLETE.get(store, set()):
@@ -118,14 +118,14 @@ def ensure_shared(store: Store, shared: SharedSet, *, log: Log = quiet) -> int:
         with _COMPLETE_LOCK:
             if shared.name in _COMPLETE.get(store, set()):
                 return 0
-        manifest_key = shared.prefix + MANIFEST
+        inventory_key = shared.prefix + INVENTORY
         sent = 0
-        if not store.exists(manifest_key):
+        if not store.exists(inventory_key):
             log(f"storing the shared {shared.kind} ({len(shared.files)} files) in "
                 f"{store.location}")  # fmt: skip
             result = store.put_many(upload_for(shared.prefix + rel, src)
                                     for rel, src in shared.files.items())  # fmt: skip
-            store.put(manifest_key, shared.manifest(), content_type="application/json",
+            store.put(inventory_key, shared.inventory(), content_type="application/json",
                       cache_control=IMMUTABLE)  # fmt: skip
             sent = result.bytes_sent
         with _COMPLETE_LOCK:

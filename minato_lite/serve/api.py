@@ -12,7 +12,7 @@
                                            sites are in a folder (static, with serve's headers)
     GET    /openapi.json                   the schema
 
-Sites live in a deployment (`site.deployment`): a folder or an `s3://` bucket
+Sites live in a deployment (`publish.deployment`): a folder or an `s3://` bucket
 prefix holding the shared app and Pyodide once, each site's own files, and
 bookkeeping objects (metadata, publishes in progress). Everything a replica
 needs is in the store: with a bucket, any number of API processes can share
@@ -54,8 +54,9 @@ from ..build import ANALYSIS_TYPES, build_site
 from ..errors import MinatoError, UserError, one_line
 from ..execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
 from ..markup import html_text
-from ..site.deployment import BOOKKEEPING, DEFAULT_STALE_SECONDS, Deployment
-from ..store import FolderStore, MissingKey
+from ..publish.deployment import BOOKKEEPING, DEFAULT_STALE_SECONDS, Deployment
+from ..publish.targets import DeploymentSite
+from ..store import MissingKey
 from .static import static_app
 
 ID_BYTES = 16  # 128 bits
@@ -341,7 +342,7 @@ def create_app(settings: Settings) -> FastAPI:
                 built = await run_in_threadpool(
                     build_site,
                     data,
-                    deployment.target(site_id),
+                    DeploymentSite(deployment, site_id),
                     code=body.code or None,
                     analysis=body.analysisType,
                     title=body.title,
@@ -394,8 +395,9 @@ def create_app(settings: Settings) -> FastAPI:
         await run_in_threadpool(deployment.delete_site, site_id)
         return Response(status_code=204)
 
-    if isinstance(deployment.store, FolderStore):  # local use; a bucket is served by its host
-        app.mount("/sites", HideBookkeeping(static_app(deployment.store.root, settings.isolate)),
+    served = deployment.store.served_folder()
+    if served is not None:  # local use; a bucket is served by its host
+        app.mount("/sites", HideBookkeeping(static_app(served, settings.isolate)),
                   name="sites")  # fmt: skip
     else:
         app.add_api_route("/sites/{path:path}", _not_here, name="sites", include_in_schema=False)

@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UserError
-from ..site.writer import SITE_MARKER
+from ..site.marker import SITE_MARKER
 from ..store.policy import COMPRESSIBLE, TYPES, cache_policy
 
 for _ext, _kind in TYPES.items():

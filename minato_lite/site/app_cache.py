@@ -136,15 +136,25 @@ def build_app(target: Path, *, log: Log) -> None:
         output = Path(tmp) / "private" / "site"
         output.parent.mkdir()
         run_jupyter_lite_build(lite_dir, output, log=log)
-        add_page_scripts(output)
-        patch_kernel_bundle(output)
-        patch_worker_urls(output)
-        for name, source in REPORT_SCRIPTS.items():
-            shutil.copyfile(source, output / name)
-        found = warmup.write_warmup(output)
-        for problem in found.problems:
-            log(f"warning: the report's warm-up skips part of the app: {problem}")
+        finish_app(output, log=log)
         shutil.move(str(output), str(target))
+
+
+def finish_app(app: Path, *, log: Log) -> None:
+    """What turns a `jupyter lite build` output into a minato app; idempotent.
+
+    The page scripts, the kernel bundle's patches, the report's scripts and the
+    warm-up list read from the lab page as patched. The cached app gets it once;
+    the `jupyter lite build` addon gets it on its own output.
+    """
+    add_page_scripts(app)
+    patch_kernel_bundle(app)
+    patch_worker_urls(app)
+    for name, source in REPORT_SCRIPTS.items():
+        shutil.copyfile(source, app / name)
+    found = warmup.write_warmup(app)
+    for problem in found.problems:
+        log(f"warning: the report's warm-up skips part of the app: {problem}")
 
 
 def add_page_scripts(app: Path) -> None:

@@ -1,7 +1,7 @@
 """A site's own files, as they sit in its contents and as the kernel sees them under `/drive`.
 
     analysis.ipynb, code.ipynb, explorer.ipynb   generated notebooks
-    data/<name>.csv, data/manifest.json          datasets and their schema
+    data/<name>.csv, data/catalog.json          datasets and their schema
     minato/                                      the in-kernel helper package and its startup
 
 Everything specific to one site is computed here as relative path -> bytes
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs.encoding import MANIFEST_FORMAT, encode_frame
 from ..inputs.profile import DatasetProfile
 from ..inputs.readers import Dataset
+from ..inputs.stored_format import CATALOG_FORMAT, encode_frame
 from ..notebooks.builders import NotebookFile
 from ..resources import resource_dir, runtime_dir
 
@@ -30,7 +30,7 @@ STARTUP_PATH = f"{DRIVE}/{STARTUP_FILE}"
 #: the parts of a site's contents the in-kernel runtime reads: the data and `minato`
 RUNTIME_PREFIXES = ("data/", "minato/")
 DATA_PREFIX = "data/"
-MANIFEST_FILE = "data/manifest.json"
+CATALOG_FILE = "data/catalog.json"
 
 STARTUP_SOURCE = '''"""minato-lite kernel startup, run by IPython through PYTHONSTARTUP."""
 import importlib.util as _util
@@ -128,21 +128,21 @@ def site_contents(
     title: str,
     profiles: Sequence[DatasetProfile] | None = None,
 ) -> SiteFiles:
-    """Datasets (CSV + manifest), the runtime and its startup, and the notebooks.
+    """Datasets (CSV + catalog), the runtime and its startup, and the notebooks.
 
-    The manifest says, per dataset, which columns were read as numbers or dates
+    The catalog says, per dataset, which columns were read as numbers or dates
     (`conversions`) and, given `profiles`, each column's semantic type (`semantic`),
     so the kernel knows which columns are measures without recomputing them.
     """
     files = SiteFiles()
-    manifest: dict = {"format": MANIFEST_FORMAT, "title": title, "datasets": []}
+    catalog: dict = {"format": CATALOG_FORMAT, "title": title, "datasets": []}
     kinds = {p.name: [c.kind for c in p.columns] for p in profiles or ()}
     for ds in datasets:
         text, schema = encode_frame(ds.frame)
         for entry, kind in zip(schema, kinds.get(ds.name, ()), strict=False):
             entry["semantic"] = kind
         files.add(f"{DATA_PREFIX}{ds.name}.csv", text)
-        manifest["datasets"].append(
+        catalog["datasets"].append(
             {
                 "name": ds.name,
                 "label": ds.label,
@@ -154,7 +154,7 @@ def site_contents(
                 "columns": schema,
             }
         )
-    files.add(MANIFEST_FILE, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    files.add(CATALOG_FILE, json.dumps(catalog, indent=1, ensure_ascii=False) + "\n")
     for rel, content in [*runtime_files().items(), *shipped_content().items()]:
         files.add(rel, content)
     files.add(STARTUP_FILE, STARTUP_SOURCE)

@@ -3,7 +3,7 @@
 1. Coincident 1.2.3 publishes the page's answer last (below).
 2. The kernel's worker can be started from the site's own folder
    (`patch_worker_urls`), so a site whose app is shared still gets its
-   `/drive` through its own service worker (`site/layout.py` says why).
+   `/drive` through its own service worker (`publish/layout.py` says why).
 
 **Coincident.**
 With cross-origin isolation the kernel's worker asks the page for things

@@ -31,7 +31,7 @@ from ..notebooks.builders import (
 )
 from ..report import render_report
 from .app_cache import REPORT_SCRIPTS
-from .contents import MANIFEST_FILE, SiteFiles
+from .contents import CATALOG_FILE, SiteFiles
 
 EXPLORER_LABEL = "the explorer notebook (pick a dataset, column and chart)"
 
@@ -43,10 +43,10 @@ def _notebook(files: SiteFiles, path: str) -> NotebookFile | None:
     return NotebookFile(path, nbformat.reads(raw.decode("utf-8"), as_version=4))
 
 
-def dataset_rows(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The report's dataset summary from the site's data manifest (what the kernel loads)."""
+def dataset_rows(catalog: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report's dataset summary from the site's data catalog (what the kernel loads)."""
     rows = []
-    for item in manifest.get("datasets", []):
+    for item in catalog.get("datasets", []):
         name, label = item["name"], item.get("label") or item["name"]
         source = item.get("source") or label
         # where it came from; and the caller's own name for it when that is not its file's
@@ -64,11 +64,11 @@ def dataset_rows(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def report_page(title: str, files: SiteFiles) -> str:
     """`index.html` for a site holding `files`: its report, with the warm-up script deferred."""
-    manifest = json.loads(files.files[MANIFEST_FILE].decode("utf-8"))
+    catalog = json.loads(files.files[CATALOG_FILE].decode("utf-8"))
     explorer = _notebook(files, EXPLORER_NOTEBOOK)
     return render_report(
         title,
-        dataset_rows(manifest),
+        dataset_rows(catalog),
         analysis=_notebook(files, ANALYSIS_NOTEBOOK),
         code=_notebook(files, CODE_NOTEBOOK),
         live=[(EXPLORER_LABEL, explorer.path)] if explorer is not None else [],

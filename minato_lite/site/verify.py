@@ -1,7 +1,7 @@
 """`minato-lite check SITE`: is a built site complete and consistent?
 
 Every file the config and the lockfiles reference exists, wheels match their
-sha256, the contents index and the files agree, the datasets the manifest
+sha256, the contents index and the files agree, the datasets the catalog
 names are there, and an offline site names no absolute external URL. Returns
 a list of problems; an empty list means the site is sound. Usable in CI.
 """
@@ -19,7 +19,7 @@ from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
 from ..errors import UserError
 from ..pyodide.lockfile import sha256_of, verify
-from .writer import SITE_MARKER
+from .marker import SITE_MARKER
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 
@@ -92,9 +92,9 @@ def _check_contents(site: Path) -> list[str]:
         rel = path.relative_to(files).as_posix()
         if rel not in listed:
             problems.append(f"files/{rel} is not in the contents index")
-    manifest = files / "data" / "manifest.json"
-    if manifest.is_file():
-        for dataset in json.loads(manifest.read_text("utf-8"))["datasets"]:
+    catalog = files / "data" / "catalog.json"
+    if catalog.is_file():
+        for dataset in json.loads(catalog.read_text("utf-8"))["datasets"]:
             if not (files / "data" / dataset["file"]).is_file():
                 problems.append(f"dataset {dataset['name']}: data/{dataset['file']} is missing")
     return problems

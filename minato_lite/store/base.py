@@ -2,7 +2,7 @@
 
 A store is a flat namespace of objects named by keys: `/`-separated relative
 paths, the same strings a site's files have below its root. Two backends
-implement it (a local folder, an S3-compatible bucket), so the site writer,
+implement it (a local folder, an S3-compatible bucket), so publishing,
 batch and the API never branch on where sites live.
 
 The public methods validate keys and arguments here, once; the backends only
@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import builtins
 import re
+import shutil
+import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +76,15 @@ class Upload:
     #: content-addressed (a content hash in the name): a key that is already there holds
     #: these bytes, so it is not sent again
     if_absent: bool = False
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What `commit_tree` did: files of the tree now in place, and the bytes they take in
+    the store (as stored: gzip objects in a bucket count compressed)."""
+
+    files: int
+    bytes_stored: int
 
 
 @dataclass
@@ -176,6 +188,21 @@ class Store(ABC):
     def _default_public_url(self) -> str | None:
         return None
 
+    @abstractmethod
+    def _children(self, prefix: str) -> Iterator[str]: ...
+
+    @abstractmethod
+    def commit_tree(self, stage: Path, prefix: str, *, entry: str,
+                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
+        """Make the tree built in `stage` (from `staging(prefix)`) what `prefix` holds.
+
+        The one way a whole site becomes visible: `entry` (its entry page) is the
+        last object to appear, `before_entry` (bookkeeping) just before it, and
+        objects the previous tree had and this one has not are gone afterwards.
+        A folder does it with one rename; a bucket with an ordered upload (see
+        the backends). `prefix` is '' (the whole store) or a folder ending in '/'.
+        """
+
     # -- the interface -----------------------------------------------------------------
 
     def put(self, key: str, data: Data, *, content_type: str, cache_control: str,
@@ -235,6 +262,42 @@ class Store(ABC):
         if keys:
             self._delete(keys)
         return len(keys)
+
+    def children(self, prefix: str = "") -> Iterator[str]:
+        """Names directly below the folder `prefix` ('' or ending in '/'): files and folders."""
+        if prefix:
+            check_folder_prefix(prefix)
+        return self._children(prefix)
+
+    def location_of(self, prefix: str) -> str:
+        """Where `prefix` is, for messages and results: a folder path or an `s3://` URL."""
+        return self.location + check_prefix(prefix)
+
+    def served_folder(self) -> Path | None:
+        """The local folder a static server can serve this store from; None when the store
+        has a host of its own (a bucket is served by its endpoint or a CDN)."""
+        return None
+
+    @contextmanager
+    def staging(self, prefix: str) -> Iterator[Path]:
+        """An empty local folder to build the tree of `prefix` in, for `commit_tree`.
+
+        Removed afterwards, committed or not. A folder store puts it beside the
+        target, on the same file system, so that the commit is one rename.
+        """
+        check_prefix(prefix)
+        stage = Path(tempfile.mkdtemp(prefix="minato-stage-"))
+        try:
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def sweep_staging(self, older_than: float, now: float) -> builtins.list[str]:
+        """Staging folders that killed processes left where a reader may see them; removed.
+
+        Only a folder store keeps staging next to what it serves.
+        """
+        return []
 
     def url_for(self, key: str) -> str:
         """The public URL of `key`: the store's public base URL plus the key, escaped."""

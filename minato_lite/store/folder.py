@@ -13,6 +13,11 @@ Cache-Control and compression from the path (`store/policy.py`, which
 with `content_encoding="gzip"` is stored decoded: a server could not know to
 send that header, and a browser would get compressed bytes as the file.
 
+A whole tree (a site) is committed with one rename: `staging` gives a folder
+beside the target (`.<name>.building-*`, on the same file system), and
+`commit_tree` swaps it in, so the previous version stays whole until the
+new one replaces it. `sweep_staging` removes what killed processes left.
+
 Immutable files (`cache_control` says `immutable`: content-hashed assets,
 wheels) given as a Path are hard-linked when the file system allows, as sites
 link the cached app (`cache.link_or_copy`): the store then shares the
@@ -24,13 +29,27 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import EnvironmentProblem, UserError
-from .base import TEMP_MARK, Data, MissingKey, ObjectInfo, Store
+from .base import (
+    TEMP_MARK,
+    CommitResult,
+    Data,
+    MissingKey,
+    ObjectInfo,
+    Store,
+    Upload,
+    check_prefix,
+)
 from .compression import GZIP, gunzip, gunzip_file
+
+#: what a staging folder's name holds, and an old tree's on its way out
+STAGING_MARKS = (".building-", ".old-")
 
 
 class FolderStore(Store):
@@ -48,6 +67,84 @@ class FolderStore(Store):
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*key.split("/"))
+
+    def location_of(self, prefix: str) -> str:
+        check_prefix(prefix)
+        return str(self._path(prefix.rstrip("/"))) if prefix else str(self.root)
+
+    def served_folder(self) -> Path:
+        return self.root
+
+    @contextmanager
+    def staging(self, prefix: str) -> Iterator[Path]:
+        target = self._tree(prefix)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-"))
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot write beside {target}: {exc.strerror}") from None
+        try:
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)  # gone already once committed
+
+    def _tree(self, prefix: str) -> Path:
+        check_prefix(prefix)
+        if prefix and not prefix.endswith("/"):
+            raise UserError(f"invalid tree prefix {prefix!r}: '' or a folder ending in '/'")
+        return self._path(prefix.rstrip("/")) if prefix else self.root
+
+    def commit_tree(self, stage: Path, prefix: str, *, entry: str,
+                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
+        """One rename: the staged folder takes the target's place, the old one goes after."""
+        target = self._tree(prefix)
+        if stage.parent != target.parent:
+            raise ValueError(f"{stage} was not staged beside {target} (use staging())")
+        if not (stage / entry).is_file():
+            raise UserError(f"the staged tree has no entry page {entry!r}")
+        files = sum(1 for p in stage.rglob("*") if p.is_file())
+        stored = sum(_size(p) for p in stage.rglob("*") if p.is_file())
+        result = self.put_many(before_entry)
+        try:
+            os.chmod(stage, 0o755)
+            if target.exists():
+                old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+                os.replace(target, old / "tree")
+                os.replace(stage, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(stage, target)
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot put {target} in place: {exc.strerror}") from None
+        return CommitResult(files + len(before_entry), stored + result.bytes_sent)
+
+    def sweep_staging(self, older_than: float, now: float) -> list[str]:
+        """Staging and old folders (`.<name>.building-*`, `.<name>.old-*`) older than
+        `older_than` seconds, in the store's root: a killed publish's."""
+        removed: list[str] = []
+        if not self.root.is_dir():
+            return removed
+        for entry in self.root.iterdir():
+            if not (entry.name.startswith(".") and any(m in entry.name for m in STAGING_MARKS)):
+                continue
+            try:
+                old = now - entry.stat().st_mtime > older_than
+            except OSError:
+                continue
+            if old and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+        return removed
+
+    def _children(self, prefix: str) -> Iterator[str]:
+        folder = self._tree(prefix)
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder))
+        except FileNotFoundError:
+            return iter(())
+        except NotADirectoryError:
+            raise UserError(f"{folder} exists and is not a folder") from None
+        return iter([n for n in names if not n.startswith(TEMP_MARK)])
 
     def _put(self, key: str, data: Data, content_type: str, cache_control: str,
              content_encoding: str | None) -> None:  # fmt: skip
@@ -150,6 +247,13 @@ class FolderStore(Store):
                 except OSError:
                     break
                 parent = parent.parent
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _same_file(a: Path, b: Path) -> bool:

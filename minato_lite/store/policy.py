@@ -7,7 +7,7 @@ content-hashed assets and wheels and `no-cache` for the rest, gzip for the
 same text-like files.
 
 Assets shared by the sites of a deployment live under `_shared/<kind>-<hash>/`
-(`site/shared.py`): the folder's name is a hash of everything in it, so every
+(`publish/shared.py`): the folder's name is a hash of everything in it, so every
 file below it is immutable and uploaded `if_absent`, whatever its own name.
 
 Only content-hashed names (`1031.b91a70b.js`) and shared folders are uploaded `if_absent`. Wheels

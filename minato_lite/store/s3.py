@@ -13,6 +13,13 @@ botocore failure becomes one line (`UserError` for what the user can fix in
 the URL or the credentials, `EnvironmentProblem` for the service) naming the
 bucket and what to set.
 
+A whole tree (a site) is committed as an ordered upload (`commit_tree`): the
+entry page of a tree that is replaced is deleted first (so no visitor loads a
+mix of two versions), then every other file, the other pages, the bookkeeping,
+and the entry page last; keys the old tree had and the new one has not go at
+the end. A publish cut short leaves no entry page, so nothing half-written can
+be opened.
+
 Uploads: below `multipart_threshold` one `put_object`; above it boto3's managed
 transfer (multipart, parts in parallel). `put_many` runs `workers` uploads at
 once, because a site is hundreds of small files and each costs a round trip.
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,8 +53,9 @@ from botocore.exceptions import (
 )
 
 from ..errors import EnvironmentProblem, MinatoError, UserError, one_line
-from .base import Data, MissingKey, ObjectInfo, Store
+from .base import CommitResult, Data, MissingKey, ObjectInfo, Store, Upload, check_prefix
 from .compression import GZIP, gunzip
+from .policy import folder_uploads, upload_for
 
 MIB = 1024 * 1024
 #: S3's DeleteObjects takes at most this many keys per call
@@ -342,6 +350,38 @@ class S3Store(Store):
                     f"{self.location}, first s3://{self.bucket}/{first.get('Key')}: "
                     f"{first.get('Code')} {first.get('Message', '')}"
                 ))  # fmt: skip
+
+    def _children(self, prefix: str) -> Iterator[str]:
+        # from the objects, not from the delimiter's common prefixes: SeaweedFS keeps a
+        # folder listed as a common prefix after its last object is deleted
+        seen: set[str] = set()
+        for info in self._list(prefix):
+            name = info.key[len(prefix):].split("/", 1)[0]
+            if name not in seen:
+                seen.add(name)
+                yield name
+
+    def commit_tree(self, stage: Path, prefix: str, *, entry: str,
+                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
+        """The ordered upload (see the module's docstring)."""
+        check_prefix(prefix)
+        entry_key = prefix + entry
+        if not (stage / entry).is_file():
+            raise UserError(f"the staged tree has no entry page {entry!r}")
+        # under `prefix` (or the whole store, for a tree at its root) everything is this tree's
+        old = {info.key for info in self.list(prefix)}
+        if entry_key in old:
+            self.delete([entry_key])  # unavailable while replaced, never a mix of two versions
+        uploads = list(folder_uploads(stage, prefix))
+        pages = [u for u in uploads if u.key.endswith(".html") and u.key != entry_key]
+        rest = [u for u in uploads if not u.key.endswith(".html")]
+        sent = self.put_many(rest).bytes_sent + self.put_many(pages).bytes_sent
+        sent += self.put_many(before_entry).bytes_sent
+        sent += self.put_many([upload_for(entry_key, stage / entry)]).bytes_sent
+        stale = sorted(old - {u.key for u in uploads} - {u.key for u in before_entry})
+        if stale:
+            self.delete(stale)
+        return CommitResult(len(uploads) + len(before_entry), sent)
 
     def _default_public_url(self) -> str:
         """Path-style URL at the endpoint: right for MinIO/SeaweedFS; behind a CDN pass yours."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from minato_lite.pyodide.defaults import default_with_pandas
+from minato_lite.pyodide.choice import default_with_pandas
 from minato_lite.pyodide.distribution import PyodideDistribution
 
 

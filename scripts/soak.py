@@ -87,7 +87,7 @@ def distribution(choice: str) -> tuple[str, Path]:
     if choice == "core":
         return "core", Path(os.environ.get("MINATO_PYODIDE_DIST", ROOT / ".cache/pyodide-dist"))
     if choice == "scientific":
-        from minato_lite.pyodide.defaults import default_with_pandas
+        from minato_lite.pyodide.choice import default_with_pandas
 
         return "scientific", default_with_pandas().folder
     return "scientific", Path(choice)

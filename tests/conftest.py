@@ -78,14 +78,14 @@ def core_sales_site(assembled_pyodide: Path, tmp_path_factory: pytest.TempPathFa
 def pandas_pyodide() -> Path:
     """A distribution with pandas and matplotlib, for the pandas-in-the-browser tests.
 
-    The product's own default (`pyodide.defaults.default_with_pandas`): a full
+    The product's own default (`pyodide.choice.default_with_pandas`): a full
     official release when MINATO_PYODIDE_FULL names one, else the stand-in the
     bootstrap builds and names in MINATO_PYODIDE_SCIENTIFIC, else the stand-in
     in the user cache, built there if need be. In CI a missing distribution
     fails the run: pandas in the browser is tested on every CI run.
     """
     from minato_lite.errors import MinatoError
-    from minato_lite.pyodide.defaults import default_with_pandas
+    from minato_lite.pyodide.choice import default_with_pandas
 
     try:
         return default_with_pandas().folder

@@ -53,7 +53,7 @@ def test_plain_jupyter_lite_build_gets_data_notebooks_wheels_and_kernel_settings
         "code.ipynb",
         "explorer.ipynb",
         "data/sales.csv",
-        "data/manifest.json",
+        "data/catalog.json",
         "minato/__init__.py",
         "minato/startup.py",
     ):

@@ -37,7 +37,7 @@ def test_build_writes_a_site_that_opens_the_analysis_notebook(csv_file: Path, tm
     report = (out / "index.html").read_text()
     assert "lab/index.html?path=analysis.ipynb" in report
     assert "<h1>Q1 &lt;sales&gt;</h1>" in report and "<sales>" not in report
-    manifest = json.loads((out / "files/data/manifest.json").read_text())
+    manifest = json.loads((out / "files/data/catalog.json").read_text())
     assert [d["name"] for d in manifest["datasets"]] == ["sales"]
     assert (out / "files/minato/__init__.py").is_file()
     config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]

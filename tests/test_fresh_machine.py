@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from minato_lite.pyodide.defaults import PANDAS_ENV
+from minato_lite.pyodide.choice import PANDAS_ENV
 from minato_lite.resources import REPO_DIR
 from tests.support.cli import run_cli
 
@@ -52,7 +52,7 @@ def test_build_and_check_include_code_on_an_empty_cache(tmp_path: Path, empty_ca
 
 def test_the_default_is_the_environment_first(tmp_path: Path, empty_cache, monkeypatch) -> None:
     from minato_lite.errors import UserError
-    from minato_lite.pyodide.defaults import default_with_pandas
+    from minato_lite.pyodide.choice import default_with_pandas
 
     monkeypatch.setenv("MINATO_PYODIDE_SCIENTIFIC", str(tmp_path / "missing"))
     with pytest.raises(UserError, match=r"MINATO_PYODIDE_SCIENTIFIC.*does not exist"):
@@ -60,7 +60,7 @@ def test_the_default_is_the_environment_first(tmp_path: Path, empty_cache, monke
 
 
 def test_without_a_default_and_without_building_the_error_names_a_fix(empty_cache) -> None:
-    from minato_lite.pyodide.defaults import NotBuiltYet, default_with_pandas
+    from minato_lite.pyodide.choice import NotBuiltYet, default_with_pandas
 
     with pytest.raises(NotBuiltYet) as caught:
         default_with_pandas(build=False)

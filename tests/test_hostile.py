@@ -133,7 +133,7 @@ def test_paths_in_names_never_leave_the_site(tmp_path):
     out = tmp_path / "site"
     build_site({"../../evil": SALES, "/etc/passwd": SALES, "link": link}, out)
     names = sorted(p.name for p in (out / "files/data").iterdir())
-    assert names == ["etc_passwd.csv", "evil.csv", "link.csv", "manifest.json"]
+    assert names == ["catalog.json", "etc_passwd.csv", "evil.csv", "link.csv"]
     for path in out.rglob("*"):
         assert path.resolve().is_relative_to(out.resolve())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "outside.csv", "site"]
@@ -144,7 +144,7 @@ def test_sample_keeps_n_rows_reproducibly_and_the_notebook_says_so():
     first = prepare([sensor], sample=25)
     again = prepare([sensor], sample=25)
     assert first.files.files == again.files.files
-    manifest = json.loads(first.files.files["data/manifest.json"])
+    manifest = json.loads(first.files.files["data/catalog.json"])
     assert manifest["datasets"][0]["rows"] == 25
     assert manifest["datasets"][0]["sampled_from"] == 480
     assert "random (seed 0) from 480" in markdown_sources(first)

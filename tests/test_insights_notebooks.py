@@ -167,7 +167,7 @@ def test_only_measures_are_charted_and_correlated(tmp_path: Path):
 @pytest.mark.parametrize("source", [*SAMPLES, *HOSTILE], ids=lambda p: p.name)
 def test_no_identifier_constant_or_year_is_ever_a_measure_on_any_sample_or_hostile_input(source):
     prepared = prepare([source])
-    manifest = json.loads(prepared.files.files["data/manifest.json"])
+    manifest = json.loads(prepared.files.files["data/catalog.json"])
     for params in parameters(prepared.notebooks[0].notebook):
         entry = next(d for d in manifest["datasets"] if d["name"] == params["DATASET"])
         kinds: dict[str, str] = {}
@@ -182,7 +182,7 @@ def test_no_identifier_constant_or_year_is_ever_a_measure_on_any_sample_or_hosti
 
 def test_numbers_written_as_text_are_stored_as_numbers_and_the_overview_says_so():
     prepared = prepare([LEDGER])
-    [entry] = json.loads(prepared.files.files["data/manifest.json"])["datasets"]
+    [entry] = json.loads(prepared.files.files["data/catalog.json"])["datasets"]
     converted = {c["column"]: c for c in entry["conversions"]}
     assert set(converted) == {"issued", "created_at", "amount", "discount", "quantity"}
     assert converted["amount"]["how"] == "currency text ($) read as numbers"

@@ -39,7 +39,7 @@ from minato_lite.report import (
 )
 from minato_lite.report.ansi import ansi_to_html, strip_ansi
 from minato_lite.report.notebook import BROWSER_ONLY, TEMPLATE_ONLY
-from minato_lite.report.outputs import MAX_TEXT, WIDGET_NOTE
+from minato_lite.report.output_html import MAX_TEXT, WIDGET_NOTE
 from minato_lite.report.sanitize import MAX_TAGS, TooComplex, outline_headings
 from minato_lite.resources import REPO_DIR
 

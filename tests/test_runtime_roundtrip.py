@@ -144,7 +144,7 @@ def test_text_written_by_pandas_3_loads_with_its_gaps_on_pandas_2(tmp_path, monk
     """A pandas-3 host writes dtype "str"; the browser's pandas 2.2 must keep NaN, not "nan"."""
     frame = pd.DataFrame({"t": pd.Series(["a", None, "c"], dtype="str")})
     minato = load_runtime(write_data(tmp_path / "data", {"t": frame}), monkeypatch)
-    schema_dtype = json.loads((tmp_path / "data" / "manifest.json").read_text())["datasets"][0][
+    schema_dtype = json.loads((tmp_path / "data" / "catalog.json").read_text())["datasets"][0][
         "columns"
     ][0]["dtype"]
     if schema_dtype != "str":

@@ -63,7 +63,7 @@ def test_job_splits_cells_and_carries_the_site_layout(tmp_path: Path) -> None:
         "df.describe()",
     ]
     names = set(job.files.files)
-    assert {"data/manifest.json", "data/sales.csv", "minato/__init__.py", "minato/startup.py"} <= (
+    assert {"data/catalog.json", "data/sales.csv", "minato/__init__.py", "minato/startup.py"} <= (
         names
     )
     assert all(n.startswith(("data/", "minato/")) for n in names)  # no notebooks, no app

@@ -3,7 +3,7 @@
 Owns: the warm executor, worker processes that import pandas and matplotlib
 once and run our notebook templates under CPython with time and memory limits
 (`executor`, with `host_shell`, the IPython shell inside each worker); putting
-outputs into notebooks (`outputs`); pre-rendering a site's notebooks at build
+outputs into notebooks (`place_outputs`); pre-rendering a site's notebooks at build
 time (`prerender`); and `check --execute` on a built site (`check`).
 
 Only minato-lite's own templates run on the host. The user's code goes to the

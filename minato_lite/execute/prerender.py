@@ -40,7 +40,7 @@ from ..notebooks.templates import BROWSER_ONLY
 from ..sandbox.result import SandboxResult
 from ..site.contents import STARTUP_FILE, SiteFiles, with_notebooks
 from .executor import DEFAULT_CELL_TIMEOUT, JobResult, WarmExecutor
-from .outputs import code_cells, from_job, from_sandbox, store_outputs
+from .place_outputs import code_cells, from_job, from_sandbox, store_outputs
 
 #: runs the user's code (cells joined on `# %%`) on a site's data and runtime, in WebAssembly
 CodeRunner = Callable[[str, SiteFiles], SandboxResult]

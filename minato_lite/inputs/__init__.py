@@ -4,7 +4,7 @@ Owns: reading data files, DataFrames and records into named `Dataset`s
 (`readers`, `naming`), numbers and dates written as text converted as they are
 read (`conversion`), the column profile (semantic types) that decides which
 notebook sections a dataset gets (`profile`), the stored data format of a site, CSV
-plus a dtype schema (`encoding`), the user's code as text and cells
+plus a dtype schema (`stored_format`), the user's code as text and cells
 (`code`), and the size a site's data may have (`limits`).
 
 May import: the standard library, pandas, minato_lite's base modules

@@ -5,7 +5,7 @@ epoch seconds in a column named `created_at` are numbers and dates to an
 analyst. Converting them here, once, means the stored CSV and its dtype schema
 carry real numbers: `df` in the browser sorts, sums and plots them, and every
 section, chart and finding agrees on what the column is. What was converted is
-kept (`Conversion`), in the dataset manifest and in the analysis notebook's
+kept (`Conversion`), in the dataset catalog and in the analysis notebook's
 overview, so nobody is surprised that a column of text became numbers.
 
 The rules are the runtime's (`minato.semantic`), so the build and the browser

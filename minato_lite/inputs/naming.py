@@ -1,7 +1,7 @@
 """Safe, unique dataset names.
 
 A dataset name becomes a file name inside the site, a key in the kernel
-manifest and a string literal in generated code. So it is reduced to
+catalog and a string literal in generated code. So it is reduced to
 `[a-z0-9_]`, starts with a letter, has a bounded length, and is made unique
 within a site. The original label is kept separately, for display only.
 """

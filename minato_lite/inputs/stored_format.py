@@ -4,7 +4,7 @@ Why CSV and not Parquet: the kernel must read the data with the standard
 library alone (`minato.records` works even where pandas is absent), users can
 open the file in the JupyterLite editor, and pyarrow is a heavy Pyodide
 download. CSV alone loses types, so each column's exact pandas dtype goes into
-the manifest (`data/manifest.json`) and the runtime re-applies it; the
+the catalog (`data/catalog.json`) and the runtime re-applies it; the
 round-trip tests pin that host dtypes equal browser dtypes.
 
 Known loss, kept on purpose: in text columns an empty string and a missing
@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from pandas.api import types as ptypes
 
-MANIFEST_FORMAT = "minato-datasets/1"
+CATALOG_FORMAT = "minato-datasets/1"
 
 
 def column_schema(series: pd.Series) -> dict[str, Any]:

@@ -1,16 +1,25 @@
-"""The one answer to "which Pyodide with pandas, when none was given?".
+"""The one answer to "which Pyodide?": the one given, else the default the caller names.
 
-`run`, `check --include-code`, the API's `"execute": true`, the benchmarks and
-the tests all ask `default_with_pandas`: the environment first (a full release
-in `MINATO_PYODIDE_FULL`, then the stand-in the bootstrap builds and names in
-`MINATO_PYODIDE_SCIENTIFIC`), then the stand-in in the user cache, built there
-on first use where the caller allows it. A site's own default is not this: a
-site loads the public CDN unless told otherwise (`PyodideDistribution.resolve`).
+`choose(given, default=...)` takes `--pyodide` as given (a distribution, a
+folder, an official `.tar.bz2` release, or an http(s) URL). None always means
+"not given", and every caller says what it then gets, since the two users of a
+Pyodide want different things:
+
+* `Default.CDN`: a **site** loads the public CDN release the kernel pins (the
+  visitor's browser downloads it); `build_site(pyodide=None)`.
+* `Default.WITH_PANDAS`: the **sandbox** (`run`, `check --include-code`, the
+  API's `"execute": true`, the tests and benchmarks) needs a local Pyodide with
+  pandas: `default_with_pandas`, the environment first (a full release in
+  `MINATO_PYODIDE_FULL`, then the stand-in the bootstrap builds and names in
+  `MINATO_PYODIDE_SCIENTIFIC`), then the stand-in in the user cache, built there
+  on first use where the caller allows it.
 """
 
 from __future__ import annotations
 
 import os
+from enum import Enum
+from pathlib import Path
 
 from ..errors import EnvironmentProblem, UserError
 from ..log import Log, quiet
@@ -58,3 +67,32 @@ def default_with_pandas(*, build: bool = True, log: Log = quiet) -> PyodideDistr
             f"cannot build the default Pyodide with pandas ({exc}); on a machine that reaches "
             f"the package registries, {FILL_CACHE_HINT}"
         ) from None
+
+
+#: what `--pyodide` may be: a distribution, a folder, a release archive, a URL, or not given
+PyodideSpec = PyodideDistribution | str | Path | None
+
+
+class Default(Enum):
+    """What a caller gets when no Pyodide was given."""
+
+    #: the public CDN release the kernel pins: a site's default
+    CDN = "cdn"
+    #: a local Pyodide with pandas (`default_with_pandas`): the sandbox's default
+    WITH_PANDAS = "with-pandas"
+
+
+def choose(
+    given: PyodideSpec, *, default: Default, build: bool = True, log: Log = quiet
+) -> PyodideDistribution:
+    """`given` as a distribution; when None, `default` (built if need be and `build`)."""
+    if isinstance(given, PyodideDistribution):
+        return given
+    if given is None:
+        if default is Default.CDN:
+            return PyodideDistribution.cdn()
+        return default_with_pandas(build=build, log=log)
+    text = str(given)
+    if text.startswith(("https://", "http://")):
+        return PyodideDistribution.remote(text)
+    return PyodideDistribution.local(given, log=log)

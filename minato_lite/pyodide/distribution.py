@@ -121,16 +121,6 @@ class PyodideDistribution:
         return cls(folder=folder, lock=lock)
 
     @classmethod
-    def resolve(cls, given: str | Path | None, *, log: Log = quiet) -> PyodideDistribution:
-        """`--pyodide` as given: None (the CDN), a URL, a folder or a release archive."""
-        if given is None:
-            return cls.cdn()
-        text = str(given)
-        if text.startswith(("https://", "http://")):
-            return cls.remote(text)
-        return cls.local(given, log=log)
-
-    @classmethod
     def local(cls, given: str | Path, *, log: Log = quiet) -> PyodideDistribution:
         """A folder, or an official `.tar.bz2` release unpacked once into the cache.
 

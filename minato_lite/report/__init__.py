@@ -16,7 +16,7 @@ Modules, one job each:
   are safe only on cleaned HTML (table scroll boxes, `th` scopes, headings);
 * `markdown` - Markdown (cells and outputs) to cleaned HTML, with mistune;
 * `ansi` - terminal text (streams, tracebacks) to escaped HTML;
-* `outputs` - one output to HTML by MIME priority; chart numbering;
+* `output_html` - one output to HTML by MIME priority; chart numbering;
 * `notebook` - one notebook's cells, in order, to its section's HTML;
 * `page` - the page: head, inline CSS, landmarks, section order.
 
@@ -56,7 +56,7 @@ reuse and tests.
 from __future__ import annotations
 
 from .markdown import render_markdown
-from .outputs import Charts, render_output, render_outputs
+from .output_html import Charts, render_output, render_outputs
 from .page import (
     ANALYSIS_NOT_RUN_MESSAGE,
     CONFIG_SCRIPT,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .markdown import render_markdown
-from .outputs import Charts, render_outputs
+from .output_html import Charts, render_outputs
 from .sanitize import Heading, outline_headings, tag_text
 
 #: the tags `minato_lite.templates` gives cells (this package may not import it; a test pins them)

@@ -30,7 +30,7 @@ from nbformat import NotebookNode
 
 from ..markup import html_text
 from .notebook import render_notebook
-from .outputs import Charts
+from .output_html import Charts
 from .sanitize import Heading
 
 LAB = "lab/index.html"

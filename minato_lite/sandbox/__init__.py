@@ -29,9 +29,9 @@ from collections.abc import Iterable
 from ..errors import MinatoError
 from ..inputs.readers import Input
 from ..log import Log, quiet
-from ..pyodide.defaults import NotBuiltYet
+from ..pyodide.choice import NotBuiltYet
 from ..site.contents import SiteFiles
-from .deno import PyodideSpec, deno_or_fail, find_deno, resolve_pyodide
+from .deno import PyodideSpec, deno_or_fail, find_deno, sandbox_pyodide
 from .job import Job, guest_files, make_job
 from .pool import POOL_PRELOAD, SandboxPool
 from .process import WorkerProcess
@@ -75,7 +75,7 @@ def available(pyodide: PyodideSpec = None) -> str | None:
     if find_deno() is None:
         return "deno not installed: pip install deno (or set MINATO_DENO to a deno binary)"
     try:
-        resolve_pyodide(pyodide, build=False)
+        sandbox_pyodide(pyodide, build=False)
     except NotBuiltYet:
         return None
     except MinatoError as exc:
@@ -123,7 +123,7 @@ def run_job(job: Job, limits: Limits, *, pyodide: PyodideSpec, log: Log) -> Sand
     """One job on a freshly booted worker, killed afterwards."""
     code = "\n".join(job.cells)
     deno = deno_or_fail()
-    dist = resolve_pyodide(pyodide, log=log)
+    dist = sandbox_pyodide(pyodide, log=log)
     worker = WorkerProcess(deno, dist, preload=cold_preload(code))
     try:
         worker.wait_ready()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..log import Log, quiet
-from ..pyodide.defaults import default_with_pandas
+from ..pyodide.choice import Default, PyodideSpec, choose
 from ..pyodide.distribution import PyodideDistribution
 from .result import SandboxError
 
@@ -46,26 +46,13 @@ def deno_or_fail() -> str:
     return deno
 
 
-#: what the sandbox takes as its Pyodide: a distribution, a folder, an archive, a URL, or None
-PyodideSpec = PyodideDistribution | str | Path | None
-
-
-def resolve_pyodide(
+def sandbox_pyodide(
     pyodide: PyodideSpec, *, build: bool = True, log: Log = quiet
 ) -> PyodideDistribution:
-    """`--pyodide` as given (folder, release archive or URL); None: the default with pandas.
-
-    A local distribution must have pandas (the runtime's `df` needs it) and a path
-    Deno's permission list can hold.
-    """
-    if isinstance(pyodide, PyodideDistribution):
-        dist = pyodide
-    elif pyodide is None:
-        dist = default_with_pandas(build=build, log=log)
-    elif isinstance(pyodide, str) and pyodide.startswith(("http://", "https://")):
-        return PyodideDistribution.remote(pyodide)
-    else:
-        dist = PyodideDistribution.local(pyodide, log=log)
+    """`--pyodide` as the sandbox takes it (`pyodide.choice`; not given: the default with
+    pandas), checked: a local distribution must have pandas (the runtime's `df` needs it)
+    and a path Deno's permission list can hold."""
+    dist = choose(pyodide, default=Default.WITH_PANDAS, build=build, log=log)
     if not dist.is_local:
         return dist
     if not dist.has_pandas:

@@ -71,7 +71,7 @@ def _expand(data: Input | Iterable[Input] | None) -> list[Input]:
 def guest_files(
     data: Input | Iterable[Input] | None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> SiteFiles:
-    """The `data/` and `minato/` part of a site for `data` (no datasets: an empty manifest)."""
+    """The `data/` and `minato/` part of a site for `data` (no datasets: an empty catalog)."""
     inputs = _expand(data)
     datasets = load_inputs(inputs) if inputs else []
     site = site_contents(datasets, [], TITLE)

@@ -19,7 +19,7 @@ from ..inputs.readers import Input
 from ..log import Log, quiet
 from ..pyodide.distribution import PyodideDistribution
 from ..site.contents import SiteFiles
-from .deno import PyodideSpec, deno_or_fail, resolve_pyodide
+from .deno import PyodideSpec, deno_or_fail, sandbox_pyodide
 from .job import make_job
 from .process import BOOT_TIMEOUT, WorkerProcess
 from .result import Limits, SandboxError, SandboxResult
@@ -61,7 +61,7 @@ class SandboxPool:
     def start(self) -> SandboxPool:
         """Find Deno and Pyodide (raising at once if either is missing), start booting."""
         self._deno = deno_or_fail()
-        self._source = resolve_pyodide(self.pyodide, log=self.log)
+        self._source = sandbox_pyodide(self.pyodide, log=self.log)
         self._jobs = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-job")
         self._refill()
         return self

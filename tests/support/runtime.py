@@ -10,14 +10,14 @@ from types import ModuleType
 
 import pandas as pd
 
-from minato_lite.inputs.encoding import MANIFEST_FORMAT, encode_frame
+from minato_lite.inputs.stored_format import CATALOG_FORMAT, encode_frame
 from minato_lite.resources import runtime_dir
 
 
 def write_data(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     """The data folder a site would carry for `frames` (CSV + manifest)."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": MANIFEST_FORMAT, "title": "t", "datasets": []}
+    manifest = {"format": CATALOG_FORMAT, "title": "t", "datasets": []}
     for name, frame in frames.items():
         text, schema = encode_frame(frame)
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")

@@ -15,7 +15,7 @@ from tests.support.needs import unavailable
 def sandbox_pyodide() -> Path:
     """Deno present and the product's default Pyodide with pandas (built if need be)."""
     from minato_lite.errors import MinatoError
-    from minato_lite.pyodide.defaults import default_with_pandas
+    from minato_lite.pyodide.choice import default_with_pandas
     from minato_lite.sandbox import available
     from minato_lite.sandbox.deno import find_deno
 

@@ -50,7 +50,7 @@ IN_BROWSER = sys.platform == "emscripten"
 DATA_DIR = Path(
     os.environ.get("MINATO_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
 )
-MANIFEST = "manifest.json"
+CATALOG = "catalog.json"
 
 _INT_PREFIXES = ("int", "uint", "Int", "UInt")
 
@@ -59,29 +59,29 @@ class MissingPackageError(ImportError):
     """A package the call needs is not in this Python distribution."""
 
 
-_manifest_cache: dict[str, Any] | None = None
+_catalog_cache: dict[str, Any] | None = None
 
 
-def _manifest() -> dict[str, Any]:
-    """The site's manifest, read once per kernel.
+def _catalog() -> dict[str, Any]:
+    """The site's catalog, read once per kernel.
 
     In the browser every read under /drive is a round trip from the kernel's worker
-    to the page, and the manifest is consulted by nearly every call here.
+    to the page, and the catalog is consulted by nearly every call here.
     """
-    global _manifest_cache
-    if _manifest_cache is None:
-        with open(DATA_DIR / MANIFEST, encoding="utf-8") as handle:
-            _manifest_cache = json.load(handle)
-    return _manifest_cache
+    global _catalog_cache
+    if _catalog_cache is None:
+        with open(DATA_DIR / CATALOG, encoding="utf-8") as handle:
+            _catalog_cache = json.load(handle)
+    return _catalog_cache
 
 
 def _entries() -> list[dict[str, Any]]:
-    return _manifest()["datasets"]
+    return _catalog()["datasets"]
 
 
 def title() -> str:
     """The analysis title given at build time."""
-    return _manifest().get("title", "")
+    return _catalog().get("title", "")
 
 
 def datasets() -> list[str]:
@@ -90,13 +90,13 @@ def datasets() -> list[str]:
 
 
 def info(name: str | None = None) -> dict[str, Any]:
-    """The manifest entry of a dataset: label, source file, rows, column schema."""
+    """The catalog entry of a dataset: label, source file, rows, column schema."""
     entries = _entries()
     if not entries:
         raise LookupError("this site has no datasets")
     for entry in entries:
         if name is None or entry["name"] == name:
-            return copy.deepcopy(entry)  # callers may change it; the cached manifest stays
+            return copy.deepcopy(entry)  # callers may change it; the cached catalog stays
     raise LookupError(f"no dataset named {name!r}; available: {', '.join(datasets())}")
 
 
@@ -243,7 +243,7 @@ def measures(name: str | None = None) -> list[str]:
     """Names of the dataset's columns to chart and compare as quantities, in column order:
     numbers that are not keys, flags, codes, constants or years. Standard library only.
 
-    The build stored each column's semantic type in the manifest (`minato.semantic`);
+    The build stored each column's semantic type in the catalog (`minato.semantic`);
     a site without them (an older build) falls back to the number dtypes. The first
     column of each name counts, as `unique_columns` keeps it.
     """

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import UserError
 from .execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
@@ -26,7 +27,7 @@ from .log import Log, quiet
 from .notebooks import builders
 from .notebooks.builders import ANALYSIS_TYPES, NotebookFile
 from .publish.staging import SiteParts
-from .publish.targets import SiteTarget, resolve_target
+from .publish.targets import Published, SiteTarget, resolve_target
 from .pyodide.assemble import assembled_default
 from .pyodide.choice import Default, choose
 from .pyodide.distribution import PyodideDistribution
@@ -209,38 +210,73 @@ def build_site(
     runner = code_runner if prerender_code else None  # given explicitly: the API's "execute"
     if runner is None and prerender and prerender_code and prepared.sources:
         runner = sandbox_runner(dist, timeout=prerender_timeout * TOTAL_FACTOR)
-    code_result = None
-    if runner is not None:
-        docs, files, code_result = code_notebook_run(
-            prepared.notebooks, prepared.files, runner, log=log
-        )
-        prepared = replace(prepared, notebooks=docs, files=files)
+    prepared, code_result = run_user_code(prepared, runner, log=log)
     if prerender:
-        warm = executor if executor is not None else WarmExecutor()
-        try:
-            docs, files, _reports = prerender_notebooks(
-                prepared.notebooks, prepared.files, warm, cell_timeout=prerender_timeout, log=log
-            )
-            prepared = replace(prepared, notebooks=docs, files=files)
-        finally:
-            if warm is not executor:
-                warm.close()
-    names = [d.path for d in prepared.notebooks]
-    marker = {
+        prepared = prerender_analysis(prepared, executor, timeout=prerender_timeout, log=log)
+    marker = site_marker(prepared, dist, offline=offline,
+                         analysis="done" if prerender else "off")  # fmt: skip
+    published = target.publish(SiteParts(prepared.files, prepared.title, dist, marker), log=log)
+    return build_result(prepared, published, code_result)
+
+
+def run_user_code(
+    prepared: Prepared, runner: CodeRunner | None, *, log: Log = quiet
+) -> tuple[Prepared, SandboxResult | None]:
+    """`code.ipynb` with the outputs `runner` gave (the WebAssembly sandbox), if there is one."""
+    if runner is None:
+        return prepared, None
+    docs, files, result = code_notebook_run(prepared.notebooks, prepared.files, runner, log=log)
+    return replace(prepared, notebooks=docs, files=files), result
+
+
+def prerender_analysis(
+    prepared: Prepared,
+    executor: WarmExecutor | None,
+    *,
+    timeout: float = DEFAULT_CELL_TIMEOUT,
+    log: Log = quiet,
+) -> Prepared:
+    """The analysis and explorer notebooks with their outputs (run under CPython, our code
+    only); `executor` is a warm one to reuse, else one is started for this call."""
+    warm = executor if executor is not None else WarmExecutor()
+    try:
+        docs, files, _reports = prerender_notebooks(
+            prepared.notebooks, prepared.files, warm, cell_timeout=timeout, log=log
+        )
+    finally:
+        if warm is not executor:
+            warm.close()
+    return replace(prepared, notebooks=docs, files=files)
+
+
+def site_marker(
+    prepared: Prepared, dist: PyodideDistribution, *, offline: bool = False, analysis: str
+) -> dict[str, Any]:
+    """What a site's marker and a deployment's metadata record of its build.
+
+    `analysis`: "done" (pre-rendered), "off" (not pre-rendered), or "pending" (published
+    before it, the API's first phase).
+    """
+    return {
         "title": prepared.title,
-        "analysis": analysis,
+        "analysis": prepared.analysis,
         "datasets": [ds.name for ds in prepared.datasets],
-        "notebooks": names,
+        "notebooks": [d.path for d in prepared.notebooks],
         "pyodide_url": dist.kernel_url,
         "offline": offline,
-        "prerendered": prerender,
+        "prerendered": analysis == "done",
+        "analysis_state": analysis,
     }
-    published = target.publish(SiteParts(prepared.files, prepared.title, dist, marker), log=log)
+
+
+def build_result(
+    prepared: Prepared, published: Published, code_result: SandboxResult | None = None
+) -> BuildResult:
     location = published.location
     return BuildResult(
         out=location if location.startswith("s3://") else Path(location),
         datasets=[d.name for d in prepared.datasets],
-        notebooks=names,
+        notebooks=[d.path for d in prepared.notebooks],
         pyodide_url=published.pyodide_url,
         code_result=code_result,
         url=published.url,

@@ -250,7 +250,8 @@ def test_clients_not_preferring_html_still_get_json(api, accept):
     assert answer.status_code == 201, answer.text
     assert answer.headers["content-type"] == "application/json"
     assert "location" not in answer.headers
-    assert set(answer.json()) == {"id", "url"}
+    assert set(answer.json()) == {"id", "url", "pending"}
+    assert answer.json()["pending"] == ["analysis"]
 
 
 @pytest.mark.parametrize(
@@ -383,4 +384,4 @@ def test_execute_true_answers_with_the_sandboxs_outputs_and_the_site_opens_with_
     shown = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert any("mean" in o.get("text", "") for o in shown)
     plain = client.post(POST, json={"code": code, "data": ROWS}).json()
-    assert set(plain) == {"id", "url"}  # without "execute" the code is never run
+    assert set(plain) == {"id", "url", "pending"}  # without "execute" the code is never run

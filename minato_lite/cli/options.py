@@ -17,7 +17,9 @@ from typing import Any, Protocol
 from ..errors import UserError, one_line
 
 PROG = "minato-lite"
-ISOLATE_HELP = "send COOP/COEP so the kernel gets SharedArrayBuffer (experimental: see docs/security.md)"
+ISOLATE_HELP = (
+    "send COOP/COEP so the kernel gets SharedArrayBuffer (experimental: see docs/security.md)"
+)
 
 #: adds a command's arguments to its parser
 AddArguments = Callable[[argparse.ArgumentParser], None]

@@ -42,6 +42,8 @@ class SiteParts:
     title: str
     pyodide: PyodideDistribution
     marker: Mapping[str, Any] = field(default_factory=dict)
+    #: its analysis is being drawn and the site will be published again (the API's first phase)
+    analysis_pending: bool = False
 
 
 def site_id(files: SiteFiles, name: str) -> str:
@@ -67,7 +69,8 @@ def stage_site(stage: Path, parts: SiteParts, app: AppSource, *, name: str, log:
     (stage / WARMUP_FILE).write_bytes(
         site_warmup(app.root, parts.pyodide.loader_files(), app.bundle_url)
     )
-    (stage / ENTRY).write_text(report_page(parts.title, parts.files), "utf-8")
+    page = report_page(parts.title, parts.files, analysis_pending=parts.analysis_pending)
+    (stage / ENTRY).write_text(page, "utf-8")
     own = {"site_id": site_id(parts.files, name), "minato_lite": __version__, **app.marker()}
     _write_json(stage / SITE_MARKER, {**parts.marker, **own}, indent=2)
 

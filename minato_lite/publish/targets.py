@@ -114,17 +114,22 @@ class SiteTarget(ABC):
             yield Staged(folder, parts, app)
 
     @abstractmethod
-    def commit(self, staged: Staged, *, log: Log = quiet) -> Published:
-        """Step two: make the staged site what the target holds, its entry page last."""
+    def commit(self, staged: Staged, *, update: bool = False, log: Log = quiet) -> Published:
+        """Step two: make the staged site what the target holds, its entry page last.
 
-    def publish(self, parts: SiteParts, *, log: Log = quiet) -> Published:
+        `update`: a newer version of a site already published (the API's analysis
+        phase), which stays visible while it is replaced.
+        """
+
+    def publish(self, parts: SiteParts, *, update: bool = False, log: Log = quiet) -> Published:
         """Stage, then commit."""
         with self.stage(parts, log=log) as staged:
-            return self.commit(staged, log=log)
+            return self.commit(staged, update=update, log=log)
 
-    def _commit_tree(self, staged: Staged, before_entry: list[Upload], log: Log) -> None:
+    def _commit_tree(self, staged: Staged, before_entry: list[Upload], update: bool,
+                     log: Log) -> None:  # fmt: skip
         result = self.store.commit_tree(staged.folder, self.prefix, entry=ENTRY,
-                                        before_entry=before_entry)  # fmt: skip
+                                        before_entry=before_entry, keep_entry=update)  # fmt: skip
         log(f"published {result.files} files ({result.bytes_stored / 1e6:.1f} MB) "
             f"to {self.location}")  # fmt: skip
 
@@ -144,8 +149,8 @@ class StandaloneSite(SiteTarget):
     def app(self, parts: SiteParts, *, log: Log) -> AppSource:
         return CachedApp(base_app(log=log))
 
-    def commit(self, staged: Staged, *, log: Log = quiet) -> Published:
-        self._commit_tree(staged, [], log)
+    def commit(self, staged: Staged, *, update: bool = False, log: Log = quiet) -> Published:
+        self._commit_tree(staged, [], update, log)
         return Published(self.location, self.url, staged.parts.pyodide.kernel_url)
 
 
@@ -176,7 +181,7 @@ class DeploymentSite(SiteTarget):
         links = SharedLinks.for_site(self.name, app_set(root), pyodide_set(parts.pyodide))
         return SharedApp(root, links)
 
-    def commit(self, staged: Staged, *, log: Log = quiet) -> Published:
+    def commit(self, staged: Staged, *, update: bool = False, log: Log = quiet) -> Published:
         """Shared sets first (completed if a killed publish left them half-stored), then the
         site's tree with its metadata just before its entry page, all under a lease that
         keeps the pending marker fresh and cleans up after a failure."""
@@ -188,7 +193,7 @@ class DeploymentSite(SiteTarget):
             for shared in staged.app.shared_sets():
                 ensure_shared(self.store, shared, log=log)
             lease.step("shared")
-            self._commit_tree(staged, [record], log)
+            self._commit_tree(staged, [record], update, log)
         return Published(self.location, self.url, staged.app.pyodide_url(staged.parts.pyodide))
 
 

@@ -23,7 +23,7 @@ Modules, one job each:
 Public API:
 
 `render_report(title, datasets, analysis=None, code=None, *, live=(), lab="lab/index.html",
-lang="en", scripts=()) -> str`
+lang="en", scripts=(), analysis_pending=False) -> str`
 
 * `title`: the report's title (plain text, escaped here);
 * `datasets`: one mapping per dataset with `name`, `label` (where it came
@@ -34,7 +34,9 @@ lang="en", scripts=()) -> str`
   `minato_lite.notebooks.NotebookFile`; either may be None. The code comes
   first: when it was run at build time (`was_run`), with its outputs;
   otherwise the page says so and links to run it live. An analysis that was
-  not pre-rendered is said to be so too, with its code shown open;
+  not pre-rendered is said to be so too, with its code shown open, or, with
+  `analysis_pending`, said to be on its way (a site published before its
+  analysis is drawn);
 * `live`: more notebooks to link live, as `(label, path)`, e.g.
   `[("Explorer", "explorer.ipynb")]`;
 * `lab`: the JupyterLab page, relative to the report (also linked on its own,
@@ -59,6 +61,7 @@ from .markdown import render_markdown
 from .output_html import Charts, render_output, render_outputs
 from .page import (
     ANALYSIS_NOT_RUN_MESSAGE,
+    ANALYSIS_PENDING_MESSAGE,
     CONFIG_SCRIPT,
     LIVE_ANALYSIS,
     LIVE_CODE,
@@ -72,6 +75,7 @@ from .sanitize import clean_html
 
 __all__ = [
     "ANALYSIS_NOT_RUN_MESSAGE",
+    "ANALYSIS_PENDING_MESSAGE",
     "CONFIG_SCRIPT",
     "LIVE_ANALYSIS",
     "LIVE_CODE",

@@ -42,6 +42,10 @@ CONFIG_SCRIPT = (
 NOT_RUN_MESSAGE = (
     "This code was not run when the site was built, so there are no outputs to show here."
 )
+ANALYSIS_PENDING_MESSAGE = (
+    "This analysis is being computed now; its charts and tables replace this note when it is "
+    "done (reload in a few seconds). If this note stays, the analysis was not completed."
+)
 ANALYSIS_NOT_RUN_MESSAGE = (
     "This analysis was not run when the site was built, so it has no charts or tables here."
 )
@@ -211,6 +215,7 @@ def render_report(
     lab: str = LAB,
     lang: str = "en",
     scripts: Sequence[str] = (),
+    analysis_pending: bool = False,
 ) -> str:
     """The report as one HTML page (see the package docstring for what each argument is)."""
     if not _LANG.match(lang):
@@ -250,13 +255,22 @@ def render_report(
             show_code=not ran,  # without outputs, the code is all there is to read
         )
         link = _link(href, f"open {analysis.path} in JupyterLab")
-        intro = (
-            '<p class="live-note">The charts and tables below were computed when this site '
-            f"was built. Code is folded under each step; to run or change it, {link}.</p>"
-            if ran
-            else f'<p class="status not-run"><strong>{html_text(ANALYSIS_NOT_RUN_MESSAGE)}'
-            f"</strong> To see them, {link}: it runs live in your browser.</p>"
-        )
+        if ran:
+            intro = (
+                '<p class="live-note">The charts and tables below were computed when this site '
+                f"was built. Code is folded under each step; to run or change it, {link}.</p>"
+            )
+        elif analysis_pending:
+            intro = (
+                f'<p class="status pending" role="status"><strong>'
+                f"{html_text(ANALYSIS_PENDING_MESSAGE)}</strong> Meanwhile, {link}: it runs "
+                "live in your browser.</p>"
+            )
+        else:
+            intro = (
+                f'<p class="status not-run"><strong>{html_text(ANALYSIS_NOT_RUN_MESSAGE)}'
+                f"</strong> To see them, {link}: it runs live in your browser.</p>"
+            )
         sections.append(("analysis", "Analysis", rendered.headings))
         bodies.append(_section("analysis", "Analysis", intro + rendered.html))
         live_links.insert(0, (LIVE_ANALYSIS, href))

@@ -28,7 +28,7 @@ from ..site.contents import DRIVE
 from .deno import PYODIDE_SHELL, command, environment
 from .fontcache import FontCache
 from .job import Job
-from .result import MIB, Limits, SandboxError, SandboxResult
+from .result import MIB, Limits, SandboxError, SandboxResult, error_output
 
 BOOT_TIMEOUT = 240.0
 POLL_SECONDS = 0.05
@@ -305,8 +305,35 @@ def _from_guest(message: dict[str, Any], *, seconds: float, peak_rss: int) -> Sa
     outputs = [o for o, _ in kept]
     cell_numbers = [c if isinstance(c, int) and not isinstance(c, bool) else None for _, c in kept]
     error = message.get("error")
-    if not isinstance(error, dict):
-        error = None
+    if not isinstance(error, dict) or not valid_output(error):
+        error = None if not isinstance(error, dict) else malformed_output(error)
+    malformed = [i for i, output in enumerate(outputs) if not valid_output(output)]
+    if malformed:
+        # guest code can write anything into its output list: what nbformat refuses is the
+        # code's own error, said as such, never a notebook the host cannot store
+        for i in malformed:
+            outputs[i] = malformed_output(outputs[i])
+        error = error or outputs[malformed[0]]
     return SandboxResult(
         outputs=outputs, error=error, cells=cell_numbers, seconds=seconds, peak_rss=peak_rss
+    )
+
+
+def valid_output(output: dict[str, Any]) -> bool:
+    """Whether nbformat 4 accepts `output` as a code cell's output."""
+    import nbformat
+
+    try:
+        nbformat.validate(output, ref="output", version=4)
+    except nbformat.ValidationError:
+        return False
+    return True
+
+
+def malformed_output(output: dict[str, Any]) -> dict[str, Any]:
+    kind = str(output.get("output_type"))[:40]
+    return error_output(
+        "MalformedOutput",
+        f"the code produced an output that is not a valid notebook output (type {kind!r}); "
+        "it was dropped",
     )

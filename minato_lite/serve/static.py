@@ -101,7 +101,8 @@ class BackgroundServer:
     """uvicorn on a socket bound up front (port 0 = a free port), optionally in a thread."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning") -> None:  # fmt: skip
+                 log_level: str = "warning", *,
+                 limit_concurrency: int | None = None) -> None:  # fmt: skip
         import uvicorn
 
         try:
@@ -110,7 +111,8 @@ class BackgroundServer:
             raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         bound_host, bound_port = self.sock.getsockname()[:2]
         self.url = f"http://{bound_host}:{bound_port}/"
-        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False,
+                                limit_concurrency=limit_concurrency)  # fmt: skip
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -62,8 +62,11 @@ def dataset_rows(catalog: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def report_page(title: str, files: SiteFiles) -> str:
-    """`index.html` for a site holding `files`: its report, with the warm-up script deferred."""
+def report_page(title: str, files: SiteFiles, *, analysis_pending: bool = False) -> str:
+    """`index.html` for a site holding `files`: its report, with the warm-up script deferred.
+
+    `analysis_pending`: the analysis is being drawn and the site will be published again.
+    """
     catalog = json.loads(files.files[CATALOG_FILE].decode("utf-8"))
     explorer = _notebook(files, EXPLORER_NOTEBOOK)
     return render_report(
@@ -73,4 +76,5 @@ def report_page(title: str, files: SiteFiles) -> str:
         code=_notebook(files, CODE_NOTEBOOK),
         live=[(EXPLORER_LABEL, explorer.path)] if explorer is not None else [],
         scripts=list(REPORT_SCRIPTS),
+        analysis_pending=analysis_pending,
     )

@@ -193,7 +193,8 @@ class Store(ABC):
 
     @abstractmethod
     def commit_tree(self, stage: Path, prefix: str, *, entry: str,
-                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
+                    before_entry: Sequence[Upload] = (),
+                    keep_entry: bool = False) -> CommitResult:  # fmt: skip
         """Make the tree built in `stage` (from `staging(prefix)`) what `prefix` holds.
 
         The one way a whole site becomes visible: `entry` (its entry page) is the
@@ -201,6 +202,9 @@ class Store(ABC):
         objects the previous tree had and this one has not are gone afterwards.
         A folder does it with one rename; a bucket with an ordered upload (see
         the backends). `prefix` is '' (the whole store) or a folder ending in '/'.
+        `keep_entry`: the tree is a newer version of the same site, either of which
+        a visitor may load, so a bucket keeps the old entry page until the new one
+        replaces it instead of hiding the site while it uploads.
         """
 
     # -- the interface -----------------------------------------------------------------

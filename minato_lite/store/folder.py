@@ -95,8 +95,10 @@ class FolderStore(Store):
         return self._path(prefix.rstrip("/")) if prefix else self.root
 
     def commit_tree(self, stage: Path, prefix: str, *, entry: str,
-                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
-        """One rename: the staged folder takes the target's place, the old one goes after."""
+                    before_entry: Sequence[Upload] = (),
+                    keep_entry: bool = False) -> CommitResult:  # fmt: skip
+        """One rename: the staged folder takes the target's place, the old one goes after
+        (so the old version is visible until then, `keep_entry` or not)."""
         target = self._tree(prefix)
         if stage.parent != target.parent:
             raise ValueError(f"{stage} was not staged beside {target} (use staging())")

@@ -362,7 +362,8 @@ class S3Store(Store):
                 yield name
 
     def commit_tree(self, stage: Path, prefix: str, *, entry: str,
-                    before_entry: Sequence[Upload] = ()) -> CommitResult:  # fmt: skip
+                    before_entry: Sequence[Upload] = (),
+                    keep_entry: bool = False) -> CommitResult:  # fmt: skip
         """The ordered upload (see the module's docstring)."""
         check_prefix(prefix)
         entry_key = prefix + entry
@@ -370,7 +371,7 @@ class S3Store(Store):
             raise UserError(f"the staged tree has no entry page {entry!r}")
         # under `prefix` (or the whole store, for a tree at its root) everything is this tree's
         old = {info.key for info in self.list(prefix)}
-        if entry_key in old:
+        if entry_key in old and not keep_entry:
             self.delete([entry_key])  # unavailable while replaced, never a mix of two versions
         uploads = list(folder_uploads(stage, prefix))
         pages = [u for u in uploads if u.key.endswith(".html") and u.key != entry_key]

@@ -31,3 +31,9 @@ def resource_dir(kind: str) -> Path:
 def runtime_dir() -> Path:
     """The source of the in-kernel `minato` package that every site ships."""
     return PACKAGE_DIR / "runtime" / "minato"
+
+
+def pyodide_shell() -> Path:
+    """The cell runner that runs inside Pyodide: in the sandbox's Deno worker and in the
+    report's live-cell worker (one runner, so both show the same outputs)."""
+    return PACKAGE_DIR / "runtime" / "pyodide_shell.py"

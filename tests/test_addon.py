@@ -59,7 +59,7 @@ def test_plain_jupyter_lite_build_gets_data_notebooks_wheels_and_kernel_settings
     ):
         assert (files / rel).is_file(), rel
     listing = json.loads((output / "api/contents/data/all.json").read_text())
-    assert {e["name"] for e in listing["content"]} == {"sales.csv", "manifest.json"}
+    assert {e["name"] for e in listing["content"]} == {"sales.csv", "catalog.json"}
     assert {p.name.split("-")[0] for p in (output / "pypi").glob("*.whl")} >= {
         "ipywidgets",
         "comm",

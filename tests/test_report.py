@@ -156,14 +156,18 @@ def squeeze(value: str) -> str:
     return re.sub(r"[\x00-\x20\x7f]", "", value).lower()
 
 
-def assert_inert(page: str, scripts: tuple[str, ...] = ()) -> Audit:
-    """No active markup anywhere: the config script, the deferred `scripts` given to the page
-    (by their URLs), our style and metas, nothing else."""
+def assert_inert(
+    page: str, scripts: tuple[str, ...] = (), modules: tuple[str, ...] = ()
+) -> Audit:
+    """No active markup anywhere: the config script, the deferred `scripts` and `modules`
+    given to the page (by their URLs), our style and metas, nothing else."""
     audit = Audit(page)
     found = audit.tags("script")
-    assert len(found) == 1 + len(scripts), found
-    for (attrs, where), src in zip(found[1:], scripts, strict=True):
-        assert attrs == {"src": src, "defer": ""} and where == ("html", "head"), attrs
+    assert len(found) == 1 + len(scripts) + len(modules), found
+    expected = [{"src": src, "defer": ""} for src in scripts]
+    expected += [{"type": "module", "src": src} for src in modules]
+    for (attrs, where), wanted in zip(found[1:], expected, strict=True):
+        assert attrs == wanted and where == ("html", "head"), attrs
     attrs, where = found[0]
     assert attrs == {
         "id": "jupyter-config-data",
@@ -184,7 +188,7 @@ def assert_inert(page: str, scripts: tuple[str, ...] = ()) -> Audit:
             for bad in ("javascript:", "vbscript:", "data:text", "livescript:"):
                 assert bad not in squeeze(value), (tag, name, value)
             if name in FETCHING and tag == "script":
-                assert value in scripts, value
+                assert value in (*scripts, *modules), value
             elif name in FETCHING:
                 assert tag == "img" and name == "src", (tag, name)
                 assert re.match(
@@ -577,14 +581,15 @@ def test_the_page_has_one_h1_landmarks_alt_text_headers_and_no_level_gaps():
     assert "overflow-x:auto" in html
 
 
-def test_sections_come_in_order_code_outputs_before_the_analysis():
+def test_sections_come_in_order_the_code_answer_first_then_contents_data_and_analysis():
     html = page()
     positions = [
         html.index(marker)
         for marker in (
-            'id="data"',
             'id="code"',
             "CODE-OUTPUT",
+            'aria-label="Contents"',
+            'id="data"',
             'id="analysis"',
             ">Distributions</h3>",
         )
@@ -761,9 +766,11 @@ def test_rendering_twice_gives_identical_bytes_and_leaves_the_notebooks_alone():
 
 
 def test_the_cell_tags_match_the_templates():
-    from minato_lite.notebooks import templates
+    from minato_lite.notebooks import builders, templates
+    from minato_lite.report.notebook import INTRO
 
     assert (TEMPLATE_ONLY, BROWSER_ONLY) == (templates.TEMPLATE_ONLY, templates.BROWSER_ONLY)
+    assert INTRO == builders.INTRO
 
 
 def test_the_subpackage_imports_only_what_its_docstring_allows():

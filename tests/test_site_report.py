@@ -19,16 +19,19 @@ from minato_lite import build_site
 from minato_lite.build import prepare
 from minato_lite.log import quiet
 from minato_lite.notebooks.builders import LANGUAGE_INFO
+from minato_lite.pyodide.distribution import CDN_URL
 from minato_lite.report import ANALYSIS_NOT_RUN_MESSAGE, CONFIG_SCRIPT, NOT_RUN_MESSAGE
 from minato_lite.resources import REPO_DIR
 from minato_lite.site import warmup
-from minato_lite.site.app_cache import REPORT_SCRIPTS, base_app
+from minato_lite.site.app_cache import REPORT_MODULES, REPORT_SCRIPTS, base_app
 from minato_lite.site.landing import report_page
+from minato_lite.site.live import LIVE_FILE, LIVE_WORKER
 from minato_lite.site.warmup import ChunkFunctionError, app_bundles, chunk_files
 from tests.test_report import assert_inert
 
 SALES = REPO_DIR / "examples" / "sales.csv"
 SCRIPTS = tuple(REPORT_SCRIPTS)
+MODULES = tuple(REPORT_MODULES)
 
 
 # ---------------------------------------------------------------- the page
@@ -37,7 +40,7 @@ SCRIPTS = tuple(REPORT_SCRIPTS)
 def test_the_report_is_made_of_the_sites_own_notebooks_and_datasets():
     prepared = prepare([SALES], code="df.groupby('region').units.sum()", title="Sales <q1>")
     html = report_page(prepared.title, prepared.files)
-    audit = assert_inert(html, scripts=SCRIPTS)
+    audit = assert_inert(html, scripts=SCRIPTS, modules=MODULES)
     assert "<title>Sales &lt;q1&gt;</title>" in html
     rows = [c for c in html.split("<tbody>")[1].split("</tbody>")[0].split("<td") if c]
     assert "sales.csv" in rows[1] and ">12<" in rows[2] and ">7<" in rows[3]
@@ -55,7 +58,7 @@ def test_the_report_is_made_of_the_sites_own_notebooks_and_datasets():
 def test_a_custom_analysis_reports_only_the_code():
     prepared = prepare([SALES], code="print(len(df))", analysis="custom")
     html = report_page(prepared.title, prepared.files)
-    assert_inert(html, scripts=SCRIPTS)
+    assert_inert(html, scripts=SCRIPTS, modules=MODULES)
     assert 'id="code"' in html and 'id="analysis"' not in html
     assert "path=explorer.ipynb" not in html
 
@@ -64,9 +67,16 @@ def test_a_built_site_opens_on_its_report_with_the_warm_up_beside_it(tmp_path: P
     site = build_site([SALES], tmp_path / "site", code="df.head()", prerender=False).out
     html = (site / "index.html").read_text("utf-8")
     assert CONFIG_SCRIPT in html  # the lab's config loader reads it from the root page
-    assert_inert(html, scripts=SCRIPTS)
-    for name in (*REPORT_SCRIPTS, warmup.WARMUP_FILE):
+    assert_inert(html, scripts=SCRIPTS, modules=MODULES)
+    for name in (*REPORT_SCRIPTS, *REPORT_MODULES, warmup.WARMUP_FILE, LIVE_FILE, LIVE_WORKER):
         assert (site / name).is_file(), name
+    # the live cells' config names files that exist: the runtime, the runner, the vendored code
+    live = json.loads((site / LIVE_FILE).read_text())
+    assert "minato/startup.py" in live["files"] and "data/catalog.json" in live["files"]
+    assert [f for f in live["files"] if not (site / "files" / f).is_file()] == []
+    for url in (live["shell"], *live["vendor"].values()):
+        assert (site / url).is_file(), url
+    assert live["pyodide"] == {"url": CDN_URL, "packages": ["pandas"]}  # the kernel's own
     listed = json.loads((site / warmup.WARMUP_FILE).read_text())
     assert listed["format"] == warmup.WARMUP_FORMAT and len(listed["bundles"]) > 50
     for name in ("analysis.ipynb", "code.ipynb", "explorer.ipynb"):

@@ -231,6 +231,8 @@ def explorer_notebook(names: Sequence[str]) -> NotebookFile:
 
 
 CODE_NOTEBOOK = "code.ipynb"
+#: the code notebook's opening cells (what it is, the datasets): the report leaves them out
+INTRO = "intro"
 NOT_RUN_NOTE = (
     "This code was placed here as given and was **not run** when the site was built. "
     "Run the cells to execute it in your browser's Python sandbox."
@@ -251,6 +253,8 @@ def code_notebook(sources: Sequence[CodeSource], dataset_names: Sequence[str]) -
         ),
         code("import minato\n\nminato.datasets()"),
     ]
+    for cell in cells:  # the report says this itself, once, and starts at the user's code
+        cell.metadata["tags"] = [INTRO]
     for source in sources:
         header = f"## From {md_code(source.label)}"
         problem = syntax_problem(source.text)

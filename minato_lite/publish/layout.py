@@ -57,10 +57,12 @@ from .shared import SharedSet
 
 #: app files every site keeps its own copy of (the rest is loaded from the shared app):
 #: the service worker (its scope is its folder), config notebooks config-utils reads at
-#: every level, translations and favicons (found from baseUrl), and the small pages
+#: every level, translations and favicons (found from baseUrl), the small pages, the
+#: report's scripts, and the live cells' worker (a worker runs at its own site's URL)
 SITE_LOCAL = re.compile(
     r"^(?:service-worker\.js|(?:lab/)?jupyter-lite\.ipynb|api/.+|static/.+"
-    r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.js)$"
+    r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.js"
+    r"|minato-live\.js|minato-live-worker\.js)$"
 )
 #: a reference to a file above the page in an HTML page: "../config-utils.js?_=..."
 PAGE_REFERENCE = re.compile(r"""(["'])((?:\.\./)+)([^"'?#\s]+)""")

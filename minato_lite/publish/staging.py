@@ -5,7 +5,8 @@ folder, a bucket, or a deployment) and the `jupyter lite build` addon all call
 it; they differ only in where the app comes from (`apps.AppSource`). What goes
 in, in order: the app's files, the site's contents and their index, its
 `jupyter-lite.json`, its Pyodide (when self-hosted), the report (`index.html`)
-with its warm-up list, and the marker that makes the folder a minato-lite site.
+with its warm-up list and its live cells' config, and the marker that makes the
+folder a minato-lite site.
 Nothing here knows where the tree goes next: `targets` commits it.
 """
 
@@ -25,6 +26,7 @@ from ..site.app_cache import source_date_epoch
 from ..site.contents import SiteFiles
 from ..site.contents_index import write_contents_index
 from ..site.landing import report_page
+from ..site.live import LIVE_FILE, START_PACKAGES, live_config
 from ..site.marker import SITE_MARKER
 from ..site.settings import site_config
 from ..site.warmup import WARMUP_FILE, site_warmup
@@ -69,6 +71,10 @@ def stage_site(stage: Path, parts: SiteParts, app: AppSource, *, name: str, log:
     (stage / WARMUP_FILE).write_bytes(
         site_warmup(app.root, parts.pyodide.loader_files(), app.bundle_url)
     )
+    (stage / LIVE_FILE).write_bytes(live_config(
+        parts.files, pyodide_url=app.pyodide_url(parts.pyodide),
+        packages=[p for p in START_PACKAGES if parts.pyodide.has(p)], bundle_url=app.bundle_url,
+    ))  # fmt: skip
     page = report_page(parts.title, parts.files, analysis_pending=parts.analysis_pending)
     (stage / ENTRY).write_text(page, "utf-8")
     own = {"site_id": site_id(parts.files, name), "minato_lite": __version__, **app.marker()}

@@ -27,6 +27,8 @@ from .sanitize import Heading, outline_headings, tag_text
 #: the tags `minato_lite.templates` gives cells (this package may not import it; a test pins them)
 TEMPLATE_ONLY = "template-only"
 BROWSER_ONLY = "browser-only"
+#: the code notebook's opening cells: the report's own status line says what they say
+INTRO = "intro"
 LIVE_KERNEL_NOTE = "This cell is interactive (widgets) and needs the live Python kernel:"
 
 _TITLE_LINE = re.compile(r"^ {0,3}#(?:[ \t]+.*)?$")
@@ -110,15 +112,20 @@ def render_notebook(
     live_href: str,
     show_code: bool,
     top: int = 3,
+    skip_tags: frozenset[str] = frozenset({TEMPLATE_ONLY}),
 ) -> RenderedNotebook:
-    """The cells of one notebook as HTML; `live_href` is the (unescaped) live notebook URL."""
+    """The cells of one notebook as HTML; `live_href` is the (unescaped) live notebook URL.
+
+    Each code cell that can run outside JupyterLab is marked `data-cell="<prefix>-<n>"`
+    (n: its position in the notebook), so the report's live cells can run it in place.
+    """
     trail = _Trail()
     parts: list[str] = []
     first = True
-    for cell in cells:
+    for index, cell in enumerate(cells):
         tags = cell.get("metadata", {}).get("tags", []) or []
         kind = cell.get("cell_type")
-        if TEMPLATE_ONLY in tags or kind not in ("markdown", "code"):
+        if skip_tags.intersection(tags) or kind not in ("markdown", "code"):
             continue
         source = _source(cell)
         if kind == "markdown":
@@ -132,6 +139,7 @@ def render_notebook(
             continue
         first = False
         body = _code_block(source, show_code)
+        marker = ""
         if BROWSER_ONLY in tags:
             body += (
                 f'<p class="note live-only">{html.escape(LIVE_KERNEL_NOTE)} '
@@ -141,7 +149,8 @@ def render_notebook(
             body += render_outputs(
                 cell.get("outputs", []) or [], charts=charts, context=trail.context(source)
             )
+            marker = f' data-cell="{id_prefix}-{index}"' if source.strip() else ""
         if body:
-            parts.append(f'<div class="cell code">{body}</div>')
+            parts.append(f'<div class="cell code"{marker}>{body}</div>')
     markup, headings = outline_headings("".join(parts), top=top, id_prefix=id_prefix)
     return RenderedNotebook(markup, headings)

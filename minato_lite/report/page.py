@@ -5,10 +5,11 @@ inline, images inline, no fonts or files fetched, and the only links of ours
 relative ones into the live notebooks (`live_url`) and JupyterLab. Its
 scripts are the empty `jupyter-config-data` block that JupyterLite's config
 loader reads from the root `index.html` (a JSON data block, never executed)
-and the caller's deferred `scripts` (the site's warm-up), relative URLs only,
-which the page never needs: with JavaScript off it reads the same. Order: title, the
-datasets, then the user's code and its outputs (or a plain statement that it
-was not run at build time, with a link to run it live), then the analysis
+and the caller's deferred `scripts` and `modules` (the site's warm-up and live
+cells), relative URLs only, which the page never needs: with JavaScript off it
+reads the same. Order: title, then the user's code and its outputs (or a plain
+statement that it was not run at build time, with a link to run it live), so
+the first screen answers; then the contents, the datasets, and the analysis
 notebook cell by cell.
 
 Headings form one outline: the title is the only `h1`, each section an `h2`,
@@ -29,7 +30,7 @@ from urllib.parse import quote
 from nbformat import NotebookNode
 
 from ..markup import html_text
-from .notebook import render_notebook
+from .notebook import INTRO, TEMPLATE_ONLY, render_notebook
 from .output_html import Charts
 from .sanitize import Heading
 
@@ -215,6 +216,7 @@ def render_report(
     lab: str = LAB,
     lang: str = "en",
     scripts: Sequence[str] = (),
+    modules: Sequence[str] = (),
     analysis_pending: bool = False,
 ) -> str:
     """The report as one HTML page (see the package docstring for what each argument is)."""
@@ -224,6 +226,9 @@ def render_report(
     deferred = "".join(
         f'<script src="{html.escape(_relative(src, "a script"))}" defer></script>\n'
         for src in scripts
+    ) + "".join(
+        f'<script type="module" src="{html.escape(_relative(src, "a module"))}"></script>\n'
+        for src in modules
     )
     title = " ".join(str(title).split()) or "Report"
     rows = [DatasetRow.from_mapping(d) for d in datasets]
@@ -232,18 +237,20 @@ def render_report(
     bodies: list[str] = []
     live_links: list[tuple[str, str]] = []
 
-    if rows:
-        sections.append(("data", "Data", []))
-        bodies.append(_section("data", "Data", _datasets(rows)))
+    answer = ""  # the user's code and its outputs: the first thing on the page
     if code is not None:
         href = live_url(code.path, lab)
         rendered = render_notebook(
-            code.notebook.cells, charts=charts, id_prefix="code", live_href=href, show_code=True
+            code.notebook.cells, charts=charts, id_prefix="code", live_href=href, show_code=True,
+            skip_tags=frozenset({TEMPLATE_ONLY, INTRO}),
         )
         status = _code_status(code.notebook, href, code.path)
         sections.append(("code", "Your code", rendered.headings))
-        bodies.append(_section("code", "Your code", status + rendered.html))
+        answer = _section("code", "Your code", status + rendered.html)
         live_links.append((LIVE_CODE, href))
+    if rows:
+        sections.append(("data", "Data", []))
+        bodies.append(_section("data", "Data", _datasets(rows)))
     if analysis is not None:
         href = live_url(analysis.path, lab)
         ran = was_run(analysis.notebook)
@@ -284,10 +291,10 @@ def render_report(
         "</head>\n<body>\n"
         '<a class="skip" href="#main">Skip to the report</a>\n'
         f'<header><h1>{safe_title}</h1><p class="lede">A report of this site\'s notebooks, '
-        "with the outputs they had when the site was built. Python also runs live in your "
-        "browser: open a notebook to change and rerun anything.</p></header>\n"
-        f"{_nav(sections, live_links, lab)}\n"
-        f'<main id="main">\n' + "\n".join(bodies) + "\n</main>\n"
+        "with the outputs they had when the site was built; Python also runs live in your "
+        "browser.</p></header>\n"
+        f'<main id="main">\n{answer}\n{_nav(sections, live_links, lab)}\n'
+        + "\n".join(bodies) + "\n</main>\n"
         "<footer><p>Made with minato-lite: a static report of notebooks run at build time. "
         "Outputs shown here are inert; the live notebooks recompute them.</p></footer>\n"
         "</body>\n</html>\n"
@@ -345,6 +352,21 @@ CSS = (
     "color:var(--muted)}"
     "footer{margin-top:3rem;padding-top:1rem;border-top:1px solid var(--line);font-size:.9rem}"
     ".ansi-b{font-weight:700}.ansi-i{font-style:italic}.ansi-u{text-decoration:underline}"
+    # the live cells (minato-live.js adds these elements; without script none exist)
+    ".live-bar{position:sticky;top:0;z-index:2;display:flex;gap:1rem;align-items:center;"
+    "margin:.5rem 0;padding:.35rem .75rem;background:#fff;border:1px solid var(--line);"
+    "border-radius:4px;font-size:.9rem}"
+    ".live-status{margin:0;color:var(--muted);flex:1}"
+    ".live-status[data-state=running],.live-status[data-state=starting]{color:var(--accent)}"
+    ".live-status[data-state=stopped]{color:var(--bad)}"
+    ".live-editor{margin:.5rem 0;border:1px solid var(--line);border-radius:4px;"
+    "background:var(--soft);font-size:13px}"
+    ".live-toolbar{display:flex;gap:.5rem;margin:.25rem 0 .5rem}"
+    ".live-run,.live-stop{font:inherit;font-size:.85rem;padding:.2rem .7rem;cursor:pointer;"
+    "border:1px solid var(--accent);border-radius:4px;background:#fff;color:var(--accent)}"
+    ".live-run:focus-visible,.live-stop:focus-visible{outline:2px solid var(--accent);"
+    "outline-offset:2px}"
+    ".live-waiting .outputs{opacity:.5}"
     + "".join(
         f".ansi-fg{i}{{color:{c}}}.ansi-bg{i}{{background:{c}}}"
         for i, c in enumerate(ANSI_COLOURS.split())
@@ -352,7 +374,7 @@ CSS = (
     + "@media (max-width:40rem){body{padding:0 .75rem 2rem;font-size:15px}"
     "h1{font-size:1.6rem}h2{font-size:1.3rem}pre{font-size:12px}}"
     "@media print{body{max-width:none;padding:0;font-size:11pt}nav,.skip,.live,.live-note,"
-    "details.source{display:none}a{color:inherit;text-decoration:none}"
+    "details.source,.live-bar,.live-toolbar{display:none}a{color:inherit;text-decoration:none}"
     ".table-scroll{overflow:visible}pre{white-space:pre-wrap;overflow:visible}"
     ".cell,.output-image,tr,h2,h3,h4{break-inside:avoid}h2,h3,h4{break-after:avoid}}"
 )

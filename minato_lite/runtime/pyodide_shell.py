@@ -1,11 +1,16 @@
-"""The job runner inside Pyodide (never imported by host Python).
+"""The cell runner inside Pyodide (never imported by host Python).
 
 It plays the part IPython plays in the browser kernel, reduced to what a result
-needs: cells run in one fresh namespace after the site's startup file (so `minato`,
+needs: cells run in one namespace after the site's startup file (so `minato`,
 `df`, `frames` and `data` exist), streams are captured, a cell's last expression
-becomes an `execute_result`, matplotlib figures become `image/png` display data,
-and the first error stops the run, as "Run All" does. Everything it returns is
-nbformat output dicts, as JSON text.
+becomes an `execute_result`, matplotlib figures become `image/png` display data.
+Everything it returns is nbformat output dicts, as JSON text.
+
+Two hosts run it, so that the same code gives the same outputs in both:
+the server-side sandbox (Pyodide in Deno, `run_job`: a fresh namespace per job,
+the first error stops it, as "Run All" does) and the report's live cells (a
+Pyodide worker in the visitor's browser, `Session`: one namespace that lives
+as long as the worker, cells run one at a time in page order).
 """
 
 import ast
@@ -340,40 +345,73 @@ async def _run_source(source, filename, namespace, count):
                 _current.display(mimebundle(value), count=count)
 
 
-async def run_job(job_json):
-    """Run the startup file the host names (if any), then each cell; stop at the first error."""
-    global _current
-    job = json.loads(job_json)
-    outputs = _current = Outputs(job["max_output"])
-    sys.stdout, sys.stderr = Stream(outputs, "stdout"), Stream(outputs, "stderr")
-    os.chdir(job["drive"])
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
-    error = None
-    steps: list[tuple[str | None, str, int | None]] = []
-    if job.get("startup"):
-        steps.append((None, job["startup"], None))
-    steps += [(cell, f"<cell {n}>", n) for n, cell in enumerate(job["cells"], start=1)]
-    for source, filename, count in steps:
+class Session:
+    """One namespace, the site's startup run in it once, then cells one at a time."""
+
+    def __init__(self, max_output, drive):
+        self.max_output = max_output
+        self.drive = drive
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins, "display": display}
+
+    async def _step(self, source, filename, count, outputs):
+        """Run one source (a file when `source` is None); the error output, if it failed."""
+        global _current
+        _current = outputs
         outputs.cell = count
+        sys.stdout, sys.stderr = Stream(outputs, "stdout"), Stream(outputs, "stderr")
+        os.chdir(self.drive)
         try:
             if source is None:
                 with open(filename, encoding="utf-8") as handle:
                     source = handle.read()
-                namespace["__file__"] = filename
+                self.namespace["__file__"] = filename
             try:
-                await _run_source(source, filename, namespace, count)
+                await _run_source(source, filename, self.namespace, count)
             finally:
-                namespace.pop("__file__", None)
+                self.namespace.pop("__file__", None)
                 flush_figures()
         except OutputLimitExceeded:
-            error = _limit_error(outputs.limit)
+            return _limit_error(outputs.limit)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the code's too
-            error = _limit_error(outputs.limit) if outputs.full else error_output(exc)
-        if error is not None:
-            outputs.append(error)
-            break
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    _current = None
+            return _limit_error(outputs.limit) if outputs.full else error_output(exc)
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            _current = None
+        return None
+
+    async def start(self, startup):
+        """Run the startup file; its outputs and error as JSON (like `run_cell`)."""
+        outputs = Outputs(self.max_output)
+        error = await self._step(None, startup, None, outputs) if startup else None
+        return _result(outputs, error)
+
+    async def run_cell(self, source, count):
+        """Run one cell as cell number `count`; `{"outputs", "error"}` as JSON."""
+        outputs = Outputs(self.max_output)
+        error = await self._step(source, f"<cell {count}>", count, outputs)
+        return _result(outputs, error)
+
+
+def _result(outputs, error):
+    if error is not None:
+        outputs.append(error)
     return json.dumps(
         {"outputs": outputs.finished(), "cells": outputs.cells, "error": error}, default=str
     )
+
+
+async def run_job(job_json):
+    """Run the startup file the host names (if any), then each cell; stop at the first error."""
+    job = json.loads(job_json)
+    session = Session(job["max_output"], job["drive"])
+    outputs = Outputs(job["max_output"])  # one cap over the whole job
+    steps: list[tuple[str | None, str, int | None]] = []
+    if job.get("startup"):
+        steps.append((None, job["startup"], None))
+    steps += [(cell, f"<cell {n}>", n) for n, cell in enumerate(job["cells"], start=1)]
+    error = None
+    for source, filename, count in steps:
+        error = await session._step(source, filename, count, outputs)
+        if error is not None:
+            break
+    return _result(outputs, error)

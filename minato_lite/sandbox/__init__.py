@@ -14,8 +14,8 @@ code. Results are nbformat outputs.
 Owns: Deno and every permission a worker gets (`deno`), a job as data
 (`job`), one worker process and its limits (`process`), the warm pool
 (`pool`), results (`result`), matplotlib's font cache between boots
-(`fontcache`), and what runs inside Deno (`guest/`: `worker.mjs` and
-`pyodide_shell.py`, which runs inside Pyodide only).
+(`fontcache`), and what runs inside Deno (`guest/worker.mjs`, which runs the
+cell runner `runtime/pyodide_shell.py` inside Pyodide).
 
 May import: `site` (a job's files are a site's data and runtime), `inputs`,
 `pyodide` and the base modules. Never `build`, `execute` or anything above

@@ -16,12 +16,13 @@ from ..errors import UserError
 from ..log import Log, quiet
 from ..pyodide.choice import Default, PyodideSpec, choose
 from ..pyodide.distribution import PyodideDistribution
+from ..resources import pyodide_shell
 from .result import SandboxError
 
 DENO_ENV = "MINATO_DENO"
 WORKER = Path(__file__).resolve().parent / "guest" / "worker.mjs"
 #: the Python side of the guest, run inside Pyodide (never in host Python)
-PYODIDE_SHELL = Path(__file__).resolve().parent / "guest" / "pyodide_shell.py"
+PYODIDE_SHELL = pyodide_shell()
 
 
 def find_deno() -> str | None:

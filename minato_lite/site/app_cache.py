@@ -25,9 +25,15 @@ from ..cache import cache_lock, cache_root, link_or_copy
 from ..errors import EnvironmentProblem
 from ..log import Log
 from ..pyodide.assemble import fetch_wheel
-from ..resources import resource_dir
+from ..resources import pyodide_shell, resource_dir
 from . import warmup
-from .kernel_patch import fingerprint, patch_kernel_bundle, patch_worker_urls
+from .kernel_patch import (
+    fingerprint,
+    patch_kernel_bundle,
+    patch_kernel_start,
+    patch_worker_urls,
+)
+from .live import LIVE_MODULE, LIVE_WORKER, SHELL, VENDOR
 
 #: the wheels the kernel needs for widgets; versions follow the build environment so the
 #: kernel side matches the jupyterlab_widgets labextension the app is built with
@@ -49,6 +55,21 @@ PAGE_SCRIPTS = {
 REPORT_SCRIPTS = {
     "minato-warmup.js": WEB_DIR / "warmup.js",
 }
+#: the report's module scripts (its live cells), which it reads fully without too
+REPORT_MODULES = {
+    LIVE_MODULE: WEB_DIR / "live.js",
+}
+#: what the live cells load when a reader runs something: their worker, the cell runner
+#: the sandbox also runs, and the vendored editor, sanitizer and Markdown renderer
+LIVE_ASSETS = {
+    LIVE_WORKER: WEB_DIR / "live-worker.js",
+    SHELL: pyodide_shell(),
+    **{path: WEB_DIR / "vendor" / path.rsplit("/", 1)[-1] for path in VENDOR.values()},
+    # the vendored libraries' licences travel with them
+    "minato-vendor/LICENSES.txt": WEB_DIR / "vendor" / "LICENSES.txt",
+}
+#: every file of ours the app carries for the report
+WEB_ASSETS = {**REPORT_SCRIPTS, **REPORT_MODULES, **LIVE_ASSETS}
 
 
 def source_date_epoch() -> int:
@@ -78,7 +99,7 @@ def app_key() -> str:
         "labextensions": _labextensions(),
         "page_scripts": {
             name: hashlib.sha256(path.read_bytes()).hexdigest()
-            for name, path in {**PAGE_SCRIPTS, **REPORT_SCRIPTS}.items()
+            for name, path in {**PAGE_SCRIPTS, **WEB_ASSETS}.items()
         },
         # the warm-up list is derived from the built app by this module's code
         "warmup": hashlib.sha256(Path(warmup.__file__).read_bytes()).hexdigest(),
@@ -150,7 +171,9 @@ def finish_app(app: Path, *, log: Log) -> None:
     add_page_scripts(app)
     patch_kernel_bundle(app)
     patch_worker_urls(app)
-    for name, source in REPORT_SCRIPTS.items():
+    patch_kernel_start(app)
+    for name, source in WEB_ASSETS.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, app / name)
     found = warmup.write_warmup(app)
     for problem in found.problems:

@@ -1,9 +1,26 @@
-"""Two exact-string patches to the kernel extension's page-side bundles.
+"""Exact-string patches to the kernel extension's bundles.
 
 1. Coincident 1.2.3 publishes the page's answer last (below).
 2. The kernel's worker can be started from the site's own folder
    (`patch_worker_urls`), so a site whose app is shared still gets its
    `/drive` through its own service worker (`publish/layout.py` says why).
+3. The kernel's worker starts faster (`patch_kernel_start`, in both worker
+   bundles): its own imports never touch `/drive`, and jedi and IPython's
+   terminal are not imported before the first cell needs them.
+
+**Kernel start.** jupyterlite-pyodide-kernel 0.8.6 mounts the drive and
+`chdir`s to `/drive` before it imports micropip, piplite and IPython, while
+Pyodide keeps `''` first on `sys.path`: every top-level import then stats the
+working folder, and each stat of `/drive` is a synchronous round trip from the
+worker to the page, which lists the browser's whole storage to answer it
+(about 150 at start). The patch mounts as before but changes folder only after
+`import pyodide_kernel`, to `/drive` itself (the notebook's folder below it, as
+upstream did, relative to that); the site's startup reads its files by
+absolute path, so it does not mind. And `import IPython` pulls in jedi, parso
+and prompt_toolkit through `IPython.terminal.embed` (0.6-1.0 s of compiling
+here): while the kernel imports, `jedi` is reported missing and
+`IPython.terminal.embed` is a stub; both are put back afterwards, and the
+first completion request imports jedi and turns it on.
 
 **Coincident.**
 With cross-origin isolation the kernel's worker asks the page for things
@@ -28,6 +45,7 @@ build stops: a different kernel version needs this looked at again.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -75,9 +93,97 @@ def _worker_expression(name: str, kind: str) -> str:
     )
 
 
+#: Python run just before `import pyodide_kernel` in the kernel's worker
+KERNEL_IMPORT_BEFORE = (
+    "import sys as _mz_sys, types as _mz_types",
+    "_mz_jedi = 'jedi' not in _mz_sys.modules",
+    "if _mz_jedi: _mz_sys.modules['jedi'] = None",
+    "_mz_embed = _mz_types.ModuleType('IPython.terminal.embed')",
+    "_mz_embed.embed = lambda *a, **k: None",
+    "_mz_sys.modules.setdefault('IPython.terminal.embed', _mz_embed)",
+)
+#: ... and just after it: the stubs go, and jedi comes with the first completion request
+KERNEL_IMPORT_AFTER = (
+    "if _mz_sys.modules.get('IPython.terminal.embed') is _mz_embed: "
+    "del _mz_sys.modules['IPython.terminal.embed']",
+    "if _mz_jedi and _mz_sys.modules.get('jedi', 0) is None: del _mz_sys.modules['jedi']",
+    "def _mz_lazy_jedi():",
+    "    import pyodide_kernel as _k, IPython.core.completer as _c",
+    "    _complete, _loading = _k.kernel_instance.complete, []",
+    "    def complete(code, cursor_pos):",
+    "        if not _c.JEDI_INSTALLED:",
+    "            try:",
+    "                import jedi, jedi.api.helpers, jedi.api.classes",
+    "                jedi.settings.case_insensitive_completion = False",
+    "                _c.jedi, _c.JEDI_INSTALLED = jedi, True",
+    "                _k.ipython_shell.Completer.use_jedi = True",
+    "            except ImportError:",
+    "                if not _loading:",  # jedi loads for the next completion; this one without
+    "                    import pyodide_js",
+    "                    _loading.append(pyodide_js.loadPackage(['jedi']))",
+    "        return _complete(code, cursor_pos)",
+    "    _k.kernel_instance.complete = complete",
+    "_mz_lazy_jedi()",
+    "del _mz_sys, _mz_types, _mz_jedi, _mz_embed, _mz_lazy_jedi",
+)
+#: (pattern, replacement, matches expected in each worker bundle)
+KERNEL_START = (
+    # jedi is not installed at start (the first completion request loads it)
+    (
+        re.compile(r'\["ipykernel","comm","pyodide-kernel","jedi","ipython"\]'),
+        '["ipykernel","comm","pyodide-kernel","ipython"]',
+        1,
+    ),
+    # the drive is mounted at start, but not yet the working folder
+    (re.compile(r",([A-Za-z_$][\w$]*)\.chdir\(t\),this\._driveFS="), ",this._driveFS=", 2),
+    # the working folder once the kernel is imported: /drive, or the notebook's folder in it
+    (
+        re.compile(
+            r'([A-Za-z_$][\w$]*)\.push\("import pyodide_kernel"\),e\.mountDrive&&this\.'
+            r'_localPath&&\1\.push\("import os",`os\.chdir\("\$\{this\._localPath\}"\)`\)'
+        ),
+        r"\1.push(" + ",".join(json.dumps(line) for line in KERNEL_IMPORT_BEFORE)
+        + r',"import pyodide_kernel",'
+        + ",".join(json.dumps(line) for line in KERNEL_IMPORT_AFTER)
+        + r'),e.mountDrive&&\1.push("import os","os.chdir("+JSON.stringify("/drive/"+'
+        r'(this._localPath||""))+")")',
+        1,
+    ),
+)
+START_MARKER = "/* minato-lite: kernel-start-without-drive-and-jedi-v2 */"
+
+
 def fingerprint() -> str:
     """Everything the patches write, for the app cache key: any change rebuilds the app."""
-    return repr((PATCH_ID, REPLACEMENTS, _worker_expression("NAME", "comlink"), WORKER_MARKER))
+    return repr((PATCH_ID, REPLACEMENTS, _worker_expression("NAME", "comlink"), WORKER_MARKER,
+                 [(p.pattern, r, n) for p, r, n in KERNEL_START], START_MARKER))  # fmt: skip
+
+
+def patch_kernel_start(app: Path) -> list[Path]:
+    """Patch both worker bundles' start (see the module's docstring); idempotent."""
+    workers = sorted((app / BUNDLE_DIR).glob("*.worker.*.js"))
+    if sorted(w.name.split(".", 1)[0] for w in workers) != sorted(WORKER_KINDS):
+        raise EnvironmentProblem(
+            f"the kernel extension in {app / BUNDLE_DIR} does not have one comlink and one "
+            "coincident worker bundle: check minato_lite/site/kernel_patch.py against this "
+            "jupyterlite-pyodide-kernel version"
+        )
+    for bundle in workers:
+        text = bundle.read_text("utf-8")
+        if START_MARKER in text:
+            continue
+        for pattern, replacement, expected in KERNEL_START:
+            text, count = pattern.subn(replacement, text)  # templates of ours: \\1 only
+            if count != expected:
+                raise EnvironmentProblem(
+                    f"{bundle.name}: expected the kernel's start to match {pattern.pattern!r} "
+                    f"{expected} time(s), found {count}: check minato_lite/site/kernel_patch.py "
+                    "against this jupyterlite-pyodide-kernel version"
+                )
+        staged = bundle.with_name(bundle.name + ".minato-patch")
+        staged.write_text(text + "\n" + START_MARKER + "\n", "utf-8")
+        os.replace(staged, bundle)
+    return workers
 
 
 def patch_kernel_bundle(app: Path) -> Path:

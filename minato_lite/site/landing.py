@@ -8,9 +8,11 @@ live. It is rendered from the site's own files, the notebooks exactly as
 they are written into the contents, so the page and the live notebooks never
 disagree.
 
-The page loads one script, deferred, which it never needs to be read:
+The page loads two scripts, deferred, which it never needs to be read:
 `minato-warmup.js` (`web/warmup.js`), which fetches what the live notebook
-will need into the browser's cache once the page has painted. It keeps
+will need into the browser's cache once the page has painted, and the module
+`minato-live.js` (`web/live.js`), which makes the code cells editable and runs
+them in place in a Pyodide worker when the reader asks (`site.live`). It keeps
 JupyterLite's `jupyter-config-data` block: the config loader of the lab
 fetches the root `index.html` and reads it.
 """
@@ -30,7 +32,7 @@ from ..notebooks.builders import (
     NotebookFile,
 )
 from ..report import render_report
-from .app_cache import REPORT_SCRIPTS
+from .app_cache import REPORT_MODULES, REPORT_SCRIPTS
 from .contents import CATALOG_FILE, SiteFiles
 
 EXPLORER_LABEL = "the explorer notebook (pick a dataset, column and chart)"
@@ -76,5 +78,6 @@ def report_page(title: str, files: SiteFiles, *, analysis_pending: bool = False)
         code=_notebook(files, CODE_NOTEBOOK),
         live=[(EXPLORER_LABEL, explorer.path)] if explorer is not None else [],
         scripts=list(REPORT_SCRIPTS),
+        modules=list(REPORT_MODULES),
         analysis_pending=analysis_pending,
     )

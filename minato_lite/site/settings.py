@@ -20,6 +20,9 @@ from ..pyodide.lockfile import KERNEL_PACKAGES
 from ..pyodide.offline import RUNTIME_PACKAGES
 from .contents import STARTUP_PATH
 
+#: what the kernel imports before the first cell: micropip and packaging (piplite), ipython
+START_PACKAGES = tuple(p for p in KERNEL_PACKAGES if p not in ("jedi", "parso"))
+
 
 def kernel_settings(pyodide: PyodideDistribution, pyodide_url: str | None = None) -> dict[str, Any]:
     """Settings of the Pyodide kernel: where Pyodide is, what loads before the first cell.
@@ -28,8 +31,9 @@ def kernel_settings(pyodide: PyodideDistribution, pyodide_url: str | None = None
     """
     options: dict[str, Any] = {"env": {"PYTHONSTARTUP": STARTUP_PATH}}
     # one parallel batch while Pyodide boots, instead of the kernel's later one-by-one
-    # loads (micropip, then ipython and its closure, then jedi): those become no-ops
-    preload = [p for p in (*KERNEL_PACKAGES, *RUNTIME_PACKAGES) if pyodide.has(p)]
+    # loads (micropip, then ipython and its closure): those become no-ops. Not jedi: the
+    # kernel's patched start leaves it to the first completion (`kernel_patch`)
+    preload = [p for p in (*START_PACKAGES, *RUNTIME_PACKAGES) if pyodide.has(p)]
     if preload:
         options["packages"] = preload
     url = pyodide_url or pyodide.kernel_url

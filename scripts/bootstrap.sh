@@ -38,7 +38,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
 
-export MINATO_PYODIDE_DIST="${MINATO_PYODIDE_DIST:-$ROOT/.cache/pyodide-dist}"
+# the folder names the bytecode format (pyodide/bytecode.py FORMAT), so a new format assembles anew
+bcformat="$(.venv/bin/python -c 'from minato_lite.pyodide.bytecode import FORMAT; print(FORMAT)')"
+export MINATO_PYODIDE_DIST="${MINATO_PYODIDE_DIST:-$ROOT/.cache/pyodide-dist-bc$bcformat}"
 if [ ! -f "$MINATO_PYODIDE_DIST/pyodide-lock.json" ]; then
   say "assembling an offline Pyodide distribution in $MINATO_PYODIDE_DIST"
   .venv/bin/minato-lite pyodide assemble -o "$MINATO_PYODIDE_DIST"

@@ -3,7 +3,9 @@
 The binary wheels (numpy, pandas, ...) for the kernel's Pyodide ABI are only
 in the official release tarball, so `assemble` builds the largest distribution
 the registries allow: the npm `pyodide` core plus the pure-Python wheels the
-kernel itself imports, downloaded from PyPI at the lockfile's versions.
+kernel itself imports, downloaded from PyPI at the lockfile's versions. The
+standard library and those wheels are then compiled to bytecode by that
+Pyodide itself (`bytecode`), so a kernel start compiles nothing from source.
 Downloads are cached by name and version; a distribution is staged beside its
 target, verified, and renamed into place, so a failure leaves nothing behind.
 """
@@ -26,6 +28,7 @@ from jupyterlite_pyodide_kernel.constants import PYODIDE_PYTHON_VERSION, PYODIDE
 from ..cache import cache_lock, cache_root, link_or_copy
 from ..errors import EnvironmentProblem, UserError
 from ..log import Log, quiet
+from . import bytecode as bytecode_
 from .distribution import PyodideDistribution
 from .lockfile import (
     ENTRY_MODULE,
@@ -118,13 +121,16 @@ def assemble(
     *,
     extra_packages: Iterable[str] = (),
     sourcemaps: bool = False,
+    bytecode: bool = True,
     log: Log = quiet,
 ) -> PyodideDistribution:
     """Build an offline distribution: core runtime + the kernel's pure-Python wheels.
 
     The lockfile written lists only what is shipped, each with the sha256 of
     the file actually shipped (PyPI's files differ from Pyodide's repackaged
-    ones, and Pyodide refuses a mismatch).
+    ones, and Pyodide refuses a mismatch). With `bytecode` (the default) the
+    standard library and the start-up wheels are compiled (`bytecode`), which
+    renames those wheels.
     """
     core = fetch_core(log=log)
     lock = json.loads((core / LOCKFILE).read_text(encoding="utf-8"))
@@ -152,6 +158,8 @@ def assemble(
             entry["sha256"] = sha256_of(wheel)
             shipped[name] = entry
         write_lockfile(staging, lock["info"], shipped)
+        if bytecode:
+            bytecode_.compile_distribution(staging, log=log)
     log(f"assembled Pyodide {PYODIDE_VERSION} with {len(shipped)} packages in {out}")
     return PyodideDistribution.open(out)
 
@@ -189,7 +197,16 @@ def cached_distribution(
         return build(target)
 
 
+def assembled_cache_path() -> Path:
+    """Where the user cache keeps the assembled distribution (named by bytecode format)."""
+    return cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}-bc{bytecode_.FORMAT}"
+
+
 def assembled_default(*, log: Log = quiet) -> PyodideDistribution:
-    """The assembled distribution in the cache, made on first use (for --offline)."""
-    target = cache_root() / "assembled" / f"pyodide-{PYODIDE_VERSION}"
+    """The assembled distribution in the cache, made on first use (for --offline).
+
+    The folder name carries the bytecode format, so a distribution cached before
+    bytecode (or by another format) is not reused: a new one is built beside it.
+    """
+    target = assembled_cache_path()
     return cached_distribution(target, lambda out: assemble(out, log=log))

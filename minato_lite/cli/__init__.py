@@ -28,11 +28,11 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from .. import __version__  # noqa: E402
 from ..errors import MinatoError, one_line  # noqa: E402
-from . import api, batch, build, check, pyodide, run, serve  # noqa: E402
+from . import api, batch, build, check, gc, pyodide, run, serve  # noqa: E402
 from .options import PROG, CommandParser, OneLineParser  # noqa: E402
 
 #: in the order `minato-lite --help` lists them
-COMMANDS = (build, serve, batch, api, check, run, pyodide)
+COMMANDS = (build, serve, batch, api, check, run, pyodide, gc)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from ..errors import MinatoError, UserError
 from ..site.marker import SITE_MARKER
 from ..store import Store, open_store
 from ..store.policy import REVALIDATE, SHARED_DIR
+from .origins import SiteOrigins
 
 BOOKKEEPING = "_minato"
 DEPLOYMENT_KEY = f"{BOOKKEEPING}/deployment.json"
@@ -81,17 +82,23 @@ class SweepResult:
 class Deployment:
     """Many sites in one store, sharing the app and Pyodide; bookkeeping any replica can read."""
 
-    def __init__(self, store: Store, *, stale_seconds: float = DEFAULT_STALE_SECONDS) -> None:
+    def __init__(self, store: Store, *, stale_seconds: float = DEFAULT_STALE_SECONDS,
+                 origins: SiteOrigins | None = None) -> None:  # fmt: skip
         self.store = store
         self.stale_seconds = stale_seconds
+        #: one origin per site (`--public-url https://{site}.example/`), or None: one for all
+        self.origins = origins
         self._in_flight: set[str] = set()  # names this process is publishing right now
         self._lock = threading.Lock()
 
     @classmethod
     def open(cls, location: str | Path, *, public_url: str | None = None,
              stale_seconds: float = DEFAULT_STALE_SECONDS) -> Deployment:  # fmt: skip
-        """The deployment at a folder or `s3://` URL (made a deployment by `init`)."""
-        return cls(open_store(location, public_url=public_url), stale_seconds=stale_seconds)
+        """The deployment at a folder or `s3://` URL (made a deployment by `init`); a
+        `public_url` holding `{site}` gives each site its own origin (`origins`)."""
+        origins = SiteOrigins.parse(public_url)
+        store = open_store(location, public_url=None if origins else public_url)
+        return cls(store, stale_seconds=stale_seconds, origins=origins)
 
     def is_deployment(self) -> bool:
         return self.store.exists(DEPLOYMENT_KEY)
@@ -140,6 +147,8 @@ class Deployment:
 
     def site_url(self, name: str) -> str | None:
         """The entry page's public URL, when the store has one (a folder needs --public-url)."""
+        if self.origins is not None:
+            return self.origins.site_url(check_site_name(name), ENTRY)
         try:
             return self.store.url_for(f"{check_site_name(name)}/{ENTRY}")
         except UserError:
@@ -151,9 +160,11 @@ class Deployment:
         result = SweepResult()
         with self._lock:
             busy = set(self._in_flight)
+        running = set(busy)  # publishes with a fresh pending marker, in any process
         for info in list(self.store.list(PENDING)):
             name = info.key[len(PENDING):].removesuffix(".json")
             if name in busy or now - info.last_modified.timestamp() < self.stale_seconds:
+                running.add(name)
                 continue
             if not SITE_NAME.fullmatch(name) or name in RESERVED:
                 self.store.delete([info.key])
@@ -171,22 +182,24 @@ class Deployment:
                 if now - info.last_modified.timestamp() > ttl_seconds:
                     self.delete_site(name)
                     result.expired.append(name)
-        result.incomplete += self.store.sweep_staging(self.stale_seconds, now)
+        result.incomplete += self.store.sweep_staging(self.stale_seconds, now,
+                                                      frozenset(running))  # fmt: skip
         return result
 
     # -- publishing ---------------------------------------------------------------------
 
     @contextmanager
-    def publishing(self, name: str) -> Iterator[Lease]:
+    def publishing(self, name: str, shared: Sequence[str] = ()) -> Iterator[Lease]:
         """Hold `name` while it is published: one publish of a name per process at a time,
-        a pending marker kept fresh by a heartbeat, and, if the block fails, nothing
+        a pending marker naming the `shared` sets it uses (so no collection removes them,
+        `collect`) kept fresh by a heartbeat, and, if the block fails, nothing
         half-written left visible. Other replicas' sweeps leave a fresh marker alone."""
         check_site_name(name)
         with self._lock:
             if name in self._in_flight:
                 raise UserError(f"site {name!r} is already being published by this process")
             self._in_flight.add(name)
-        lease = Lease(self, name)
+        lease = Lease(self, name, list(shared))
         try:
             lease.step("started")
             lease.start_heartbeat(max(0.2, self.stale_seconds / 4))
@@ -219,8 +232,8 @@ class Deployment:
 class Lease:
     """One publish in progress: its pending marker, refreshed until the publish ends."""
 
-    def __init__(self, deployment: Deployment, name: str) -> None:
-        self.deployment, self.name = deployment, name
+    def __init__(self, deployment: Deployment, name: str, shared: list[str]) -> None:
+        self.deployment, self.name, self.shared = deployment, name, shared
         self._step = "started"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -229,8 +242,9 @@ class Lease:
         """Say how far the publish got, and refresh the marker now."""
         self._step = step
         _put_json(self.deployment.store, f"{PENDING}{self.name}.json",
-                  {"site": self.name, "step": step, "host": socket.gethostname(),
-                   "pid": os.getpid(), "time": time.time()})  # fmt: skip
+                  {"site": self.name, "step": step, "shared": self.shared,
+                   "host": socket.gethostname(), "pid": os.getpid(),
+                   "time": time.time()})  # fmt: skip
 
     def start_heartbeat(self, interval: float) -> None:
         """Refresh the marker every `interval` seconds, however long an upload takes."""

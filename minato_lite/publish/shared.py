@@ -14,9 +14,12 @@ cache), and a publish that finds a set already stored sends nothing.
 
 A set is complete once its inventory (`minato-shared.json`, listing every file)
 is stored: it is written after every other file of the set. A publish killed
-half-way leaves a set without an inventory, which the next publish completes
-(each file is uploaded only if absent); no site refers to it meanwhile, since
-a site's entry page is written after its sets are complete.
+half-way leaves a set without an inventory, which the next publish completes;
+a set whose files went missing under its inventory is completed too, since
+each process lists a set's files once before it trusts it. No site refers to
+a set meanwhile: a site's entry page is written after its sets are complete.
+Sets no site names any more are collected (`collect`), safely against a
+publish that is about to use them.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import json
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..log import Log, quiet
@@ -94,40 +97,50 @@ def pyodide_set(pyodide: PyodideDistribution) -> SharedSet | None:
     return SharedSet("pyodide", pyodide.content_digest(), files)
 
 
-#: sets known complete in a store, per store object (a process publishes through one)
-_COMPLETE: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
+#: sets this process verified complete in a store (each of its files listed), per store object
+_VERIFIED: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
 #: one upload of a set at a time per store (a batch's first sites race for it)
 _UPLOADING: weakref.WeakKeyDictionary[Store, dict[str, threading.Lock]] = (
     weakref.WeakKeyDictionary()
 )
-_COMPLETE_LOCK = threading.Lock()
+_VERIFIED_LOCK = threading.Lock()
 
 
-def ensure_shared(store: Store, shared: SharedSet, *, log: Log = quiet) -> int:
-    """Store `shared` under its prefix unless it is complete there; the bytes sent.
+def ensure_shared(store: Store, shared: SharedSet, *, verify: bool = False,
+                  log: Log = quiet) -> int:  # fmt: skip
+    """Make `shared` complete under its prefix; the bytes sent.
 
-    One HEAD (the inventory) when the set is already there, nothing at all when
-    this process saw it complete before. Otherwise each file is sent only if
-    absent (a killed publish left some), then the inventory, last.
+    Once per process and set, every file is listed and what is missing is sent
+    (a killed publish, a damaged store), the inventory last; after that, one HEAD
+    of the inventory per publish. `verify` lists again: the publisher saw the set
+    being collected (`collect`), so it may be partly gone.
     """
-    with _COMPLETE_LOCK:
-        if shared.name in _COMPLETE.get(store, set()):
-            return 0
+    with _VERIFIED_LOCK:
         lock = _UPLOADING.setdefault(store, {}).setdefault(shared.name, threading.Lock())
+    inventory_key = shared.prefix + INVENTORY
     with lock:
-        with _COMPLETE_LOCK:
-            if shared.name in _COMPLETE.get(store, set()):
-                return 0
-        inventory_key = shared.prefix + INVENTORY
+        with _VERIFIED_LOCK:
+            known = shared.name in _VERIFIED.get(store, set())
+        # the inventory is deleted first when a set is collected: present, the set is whole
+        if known and not verify and store.exists(inventory_key):
+            return 0
+        present = {info.key for info in store.list(shared.prefix)}
+        missing = [rel for rel in shared.files if shared.prefix + rel not in present]
         sent = 0
-        if not store.exists(inventory_key):
-            log(f"storing the shared {shared.kind} ({len(shared.files)} files) in "
-                f"{store.location}")  # fmt: skip
-            result = store.put_many(upload_for(shared.prefix + rel, src)
-                                    for rel, src in shared.files.items())  # fmt: skip
+        if missing or inventory_key not in present:
+            log(f"storing the shared {shared.kind} ({len(missing)} of {len(shared.files)} "
+                f"files) in {store.location}")  # fmt: skip
+            uploads = [replace(upload_for(shared.prefix + rel, shared.files[rel]), if_absent=False)
+                       for rel in missing]  # fmt: skip
+            sent = store.put_many(uploads).bytes_sent
             store.put(inventory_key, shared.inventory(), content_type="application/json",
                       cache_control=IMMUTABLE)  # fmt: skip
-            sent = result.bytes_sent
-        with _COMPLETE_LOCK:
-            _COMPLETE.setdefault(store, set()).add(shared.name)
+        with _VERIFIED_LOCK:
+            _VERIFIED.setdefault(store, set()).add(shared.name)
     return sent
+
+
+def forget_verified(store: Store, name: str) -> None:
+    """This process must list `name` again before trusting it (it is being collected)."""
+    with _VERIFIED_LOCK:
+        _VERIFIED.get(store, set()).discard(name)

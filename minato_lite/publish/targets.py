@@ -35,8 +35,10 @@ from ..store import Store, open_store
 from ..store.base import Upload
 from ..store.policy import REVALIDATE
 from .apps import AppSource, CachedApp, SharedApp
+from .collect import wait_while_collected
 from .deployment import DEPLOYMENT_KEY, ENTRY, Deployment, check_site_name
 from .layout import SharedLinks
+from .origins import check_label
 from .shared import app_set, ensure_shared, pyodide_set
 from .staging import SiteParts, stage_site
 
@@ -163,6 +165,8 @@ class DeploymentSite(SiteTarget):
 
     def __post_init__(self) -> None:
         check_site_name(self.name)
+        if self.deployment.origins is not None:
+            check_label(self.name)
 
     @property
     def store(self) -> Store:  # type: ignore[override]
@@ -176,22 +180,31 @@ class DeploymentSite(SiteTarget):
     def storage_name(self) -> str:
         return self.name
 
+    @property
+    def url(self) -> str | None:
+        return self.deployment.site_url(self.name)
+
     def app(self, parts: SiteParts, *, log: Log) -> AppSource:
         root = base_app(log=log)
-        links = SharedLinks.for_site(self.name, app_set(root), pyodide_set(parts.pyodide))
+        origins = self.deployment.origins
+        links = SharedLinks.for_site(self.name, app_set(root), pyodide_set(parts.pyodide),
+                                     origins.assets_url if origins else None)  # fmt: skip
         return SharedApp(root, links)
 
     def commit(self, staged: Staged, *, update: bool = False, log: Log = quiet) -> Published:
-        """Shared sets first (completed if a killed publish left them half-stored), then the
-        site's tree with its metadata just before its entry page, all under a lease that
-        keeps the pending marker fresh and cleans up after a failure."""
+        """Shared sets first (completed if a killed publish left them half-stored, stored
+        again if they were being collected), then the site's tree with its metadata just
+        before its entry page, all under a lease that names the sets, keeps the pending
+        marker fresh and cleans up after a failure."""
         metadata = {**staged.parts.marker, "name": self.name, "created": time.time()}
         body = (json.dumps(metadata, indent=1, sort_keys=True) + "\n").encode("utf-8")
         record = Upload(self.deployment.metadata_key(self.name), body,
                         content_type="application/json", cache_control=REVALIDATE)  # fmt: skip
-        with self.deployment.publishing(self.name) as lease:
-            for shared in staged.app.shared_sets():
-                ensure_shared(self.store, shared, log=log)
+        sets = staged.app.shared_sets()
+        with self.deployment.publishing(self.name, [s.name for s in sets]) as lease:
+            collected = wait_while_collected(self.deployment, [s.name for s in sets])
+            for shared in sets:
+                ensure_shared(self.store, shared, verify=shared.name in collected, log=log)
             lease.step("shared")
             self._commit_tree(staged, [record], update, log)
         return Published(self.location, self.url, staged.app.pyodide_url(staged.parts.pyodide))

@@ -296,8 +296,10 @@ class Store(ABC):
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
-    def sweep_staging(self, older_than: float, now: float) -> builtins.list[str]:
-        """Staging folders that killed processes left where a reader may see them; removed.
+    def sweep_staging(self, older_than: float, now: float,
+                      busy: frozenset[str] = frozenset()) -> builtins.list[str]:  # fmt: skip
+        """Staging folders that killed processes left where a reader may see them; removed,
+        except those of the trees named in `busy` (a publish still running, however long).
 
         Only a folder store keeps staging next to what it serves.
         """

@@ -120,14 +120,17 @@ class FolderStore(Store):
             raise EnvironmentProblem(f"cannot put {target} in place: {exc.strerror}") from None
         return CommitResult(files + len(before_entry), stored + result.bytes_sent)
 
-    def sweep_staging(self, older_than: float, now: float) -> list[str]:
+    def sweep_staging(self, older_than: float, now: float,
+                      busy: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
         """Staging and old folders (`.<name>.building-*`, `.<name>.old-*`) older than
-        `older_than` seconds, in the store's root: a killed publish's."""
+        `older_than` seconds, in the store's root: a killed publish's, not a `busy` one's."""
         removed: list[str] = []
         if not self.root.is_dir():
             return removed
         for entry in self.root.iterdir():
             if not (entry.name.startswith(".") and any(m in entry.name for m in STAGING_MARKS)):
+                continue
+            if any(entry.name.startswith(f".{name}.") for name in busy):
                 continue
             try:
                 old = now - entry.stat().st_mtime > older_than

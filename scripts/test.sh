@@ -7,4 +7,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# two workers on two cores: every Chromium test (marked `browser`) in one xdist group, run one
+# after another on one worker, while the other worker runs the rest (tests/conftest.py)
+.venv/bin/python -m pytest -n "${MINATO_TEST_WORKERS:-2}" --dist loadgroup "$@"

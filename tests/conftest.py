@@ -40,6 +40,17 @@ CHROMIUM_ARGS = [
 ]
 FULL_ENV = "MINATO_PYODIDE_FULL"
 DIST_ENV = "MINATO_PYODIDE_DIST"
+#: the xdist group every Chromium test joins: one worker drives the browser tests one after
+#: another while the other worker runs everything else (two cores: a browser test and a
+#: CPU-bound test side by side, never two browsers)
+BROWSER_GROUP = "browser"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +83,44 @@ def core_sales_site(assembled_pyodide: Path, tmp_path_factory: pytest.TempPathFa
 
     site = tmp_path_factory.mktemp("core-sales") / "site"
     return build_site([REPO_DIR / "examples/sales.csv"], site, pyodide=assembled_pyodide).out
+
+
+#: the user's code of `code_report_site`: an answer, and an output that tries to run script
+HOSTILE_HTML = (
+    "<script>window.__pwned = 1; alert('script ran')</script>"
+    "<img src=x onerror=\"window.__pwned = 2; alert('onerror ran')\">"
+    "<b>bold survives</b>"
+)
+REPORT_CODE = f'''# %% Revenue
+df["revenue"] = df["units"] * df["unit_price"]
+print("ANSWER total revenue", round(float(df["revenue"].sum()), 2))
+
+# %% An output that tries to run script
+class Hostile:
+    def _repr_html_(self):
+        return {HOSTILE_HTML!r}
+
+display(Hostile())
+'''
+
+
+@pytest.fixture(scope="session")
+def code_report_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sales demo with `REPORT_CODE`, run at build time in the WebAssembly sandbox on the
+    site's own Pyodide with pandas (as the visitor's browser will run it), pre-rendered.
+
+    Shared by the report's browser tests (static, warm-up, live links) and the live cells'.
+    Tests only read it (a browser context's storage is its own).
+    """
+    from minato_lite import build_site
+    from minato_lite.resources import REPO_DIR
+    from tests.support.sandbox import sandbox_pyodide
+
+    dist = sandbox_pyodide()  # Deno and a Pyodide with pandas, or a skip naming them
+    site = tmp_path_factory.mktemp("report") / "site"
+    built = build_site([REPO_DIR / "examples/sales.csv"], site, code=REPORT_CODE, pyodide=dist)
+    assert built.code_result is not None and built.code_result.ok, built.code_result
+    return site
 
 
 @pytest.fixture(scope="session")

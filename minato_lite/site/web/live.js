@@ -147,7 +147,14 @@ function runInWorker(state, cell, seconds) {
 // -- running cells ------------------------------------------------------------------------
 
 function run(target) {
-  queue = queue.then(() => runWithAbove(target)).catch(() => {});
+  queue = queue
+    .then(() => runWithAbove(target))
+    .catch(() => {})
+    .then(() => {
+      // runs answered so far: what a test (or a script of the page) can wait on
+      const done = Number(document.documentElement.dataset.minatoRuns || 0) + 1;
+      document.documentElement.dataset.minatoRuns = String(done);
+    });
   return queue;
 }
 

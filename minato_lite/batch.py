@@ -17,7 +17,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -150,6 +150,7 @@ def run_batch(
     jobs: int | None = None,
     progress: Callable[[int, int, BatchResult], None] = lambda _i, _n, _r: None,
     public_url: str | None = None,
+    allow_connect: Sequence[str] = (),
 ) -> list[BatchResult]:
     """Build every analysis of `manifest` into `out_dir/<name>/`; return one result each.
 
@@ -177,6 +178,7 @@ def run_batch(
                 prerender=prerender,
                 prerender_timeout=prerender_timeout,
                 executor=executor,
+                allow_connect=allow_connect,
             )
             result = BatchResult(spec.name, "ok", time.perf_counter() - start, url=built.url)
         except MinatoError as exc:

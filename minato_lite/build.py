@@ -10,10 +10,11 @@ then commit).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import UserError
 from .execute.executor import DEFAULT_CELL_TIMEOUT, WarmExecutor
@@ -172,6 +173,7 @@ def build_site(
     code_runner: CodeRunner | None = None,
     prerender_code: bool = True,
     public_url: str | None = None,
+    allow_connect: Sequence[str] = (),
     log: Log = quiet,
 ) -> BuildResult:
     """Build one site at `out` from data `inputs` and optional `code`.
@@ -196,7 +198,10 @@ def build_site(
     site self-hosts a Pyodide with pandas and Deno is installed (the same Python
     the visitor's browser will run); otherwise, or with `prerender_code=False`,
     `code.ipynb` stays unexecuted.
+    `allow_connect`: origins the site's live code may reach besides its own (an API the
+    analysis calls on purpose); everything else is refused by its Content-Security-Policy.
     """
+    allowed = connect_origins(allow_connect)
     target = resolve_target(out, public_url=public_url)
     target.check()
     prepared = prepare(
@@ -213,7 +218,7 @@ def build_site(
     prepared, code_result = run_user_code(prepared, runner, log=log)
     if prerender:
         prepared = prerender_analysis(prepared, executor, timeout=prerender_timeout, log=log)
-    marker = site_marker(prepared, dist, offline=offline,
+    marker = site_marker(prepared, dist, offline=offline, allow_connect=allowed,
                          analysis="done" if prerender else "off")  # fmt: skip
     published = target.publish(SiteParts(prepared.files, prepared.title, dist, marker), log=log)
     return build_result(prepared, published, code_result)
@@ -249,8 +254,26 @@ def prerender_analysis(
     return replace(prepared, notebooks=docs, files=files)
 
 
+def connect_origins(given: Iterable[str]) -> list[str]:
+    """`--allow-connect` values as origins (`https://api.example`), checked."""
+    found = []
+    for value in given:
+        parts = urlsplit(str(value))
+        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc or (
+            parts.path not in ("", "/") or parts.query or parts.fragment
+        ):
+            raise UserError(f"--allow-connect {value!r}: give an origin, like https://api.example")
+        found.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return sorted(set(found))
+
+
 def site_marker(
-    prepared: Prepared, dist: PyodideDistribution, *, offline: bool = False, analysis: str
+    prepared: Prepared,
+    dist: PyodideDistribution,
+    *,
+    offline: bool = False,
+    analysis: str,
+    allow_connect: Sequence[str] = (),
 ) -> dict[str, Any]:
     """What a site's marker and a deployment's metadata record of its build.
 
@@ -266,6 +289,7 @@ def site_marker(
         "offline": offline,
         "prerendered": analysis == "done",
         "analysis_state": analysis,
+        "allow_connect": list(allow_connect),
     }
 
 

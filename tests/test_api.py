@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -79,7 +80,7 @@ def test_create_fetch_and_delete_a_site(api):
     created = client.post(POST, json=payload(title="Units"))
     assert created.status_code == 201, created.text
     site_id, url = created.json()["id"], created.json()["url"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", site_id)
+    assert re.fullmatch(r"[a-z2-7]{26}", site_id)
     assert url.endswith(f"/sites/{site_id}/index.html")  # a file name: any static host serves it
     page = client.get(url)
     assert page.status_code == 200 and "lab/index.html?path=analysis.ipynb" in page.text
@@ -207,7 +208,7 @@ def test_openapi_schema_is_served(api):
 
 def test_a_client_preferring_html_gets_a_page_that_opens_the_absolute_site_url(api):
     client, _ = api()
-    site_url = re.escape(str(client.base_url)) + r"sites/[A-Za-z0-9_-]{22}/index\.html"
+    site_url = re.escape(str(client.base_url)) + r"sites/[a-z2-7]{26}/index\.html"
     as_json = client.post(POST, json=payload())
     assert re.fullmatch(site_url, as_json.json()["url"]), as_json.json()
     answer = client.post(POST, json=payload(title="Units by region"), headers=HTML)
@@ -306,6 +307,16 @@ def test_serve_sends_the_headers_pyodide_and_jupyterlite_need(tmp_path):
         page = client.get("index.html")
         assert "cross-origin-embedder-policy" not in page.headers
         assert page.headers["x-content-type-options"] == "nosniff"
+        # the site's policy on every response, workers' scripts included, with what only a
+        # header can say; the page carries the same policy in a <meta> tag
+        marker = json.loads((tmp_path / "site/minato-site.json").read_text())
+        policy = marker["content_security_policy"]
+        worker = next((tmp_path / "site/extensions").rglob("comlink.worker.*.js"))
+        for path in ("index.html", "lab/index.html", worker.relative_to(tmp_path / "site")):
+            header = client.get(str(path)).headers["content-security-policy"]
+            assert header == policy + "; frame-ancestors 'self'", path
+        assert "connect-src 'self' https://" in policy  # the CDN's Pyodide, and nothing else
+        assert html.escape(policy) in page.text and "frame-ancestors" not in page.text
         strict = httpx.get(isolated.url + "index.html")
         assert strict.headers["cross-origin-opener-policy"] == "same-origin"
         assert strict.headers["cross-origin-embedder-policy"] == "credentialless"

@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         prerender=not args.no_prerender,
         prerender_timeout=args.prerender_timeout,
         public_url=args.public_url,
+        allow_connect=args.allow_connect,
         stale_seconds=stale,
         host=args.host,
     )

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=progress_printer(args),
         public_url=args.public_url,
+        allow_connect=args.allow_connect,
     )
     report = summary(results, time.perf_counter() - start)
     report["index"] = index_location(args.out, args.public_url)

@@ -121,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         prerender=not args.no_prerender,
         prerender_timeout=args.prerender_timeout,
         public_url=args.public_url,
+        allow_connect=args.allow_connect,
         log=log,
     )
     log(f"built {result.out} ({', '.join(result.datasets)}) in {time.perf_counter() - start:.1f}s")

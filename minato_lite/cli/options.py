@@ -138,5 +138,16 @@ def add_public_url(parser: argparse.ArgumentParser) -> None:
         "--public-url",
         type=public_url,
         metavar="URL",
-        help="where the output is served (a CDN, the bucket's endpoint); URLs printed use it",
+        help="where the output is served (a CDN, the bucket's endpoint); URLs printed use it. "
+        "With {site} as the first label of its host (https://{site}.sites.example/), each "
+        "site of a deployment gets its own origin, shared files come from assets.<the rest>",
+    )
+    parser.add_argument(
+        "--allow-connect",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin the sites' live code may reach besides their own (an API the analysis "
+        "calls on purpose; repeatable); everything else is refused by their "
+        "Content-Security-Policy",
     )

@@ -69,6 +69,10 @@ class AppSource(ABC):
         """The deployment's shared sets the site's pages load from (stored before the site)."""
         return []
 
+    def assets_origin(self) -> str | None:
+        """The deployment's shared-assets origin, when sites have their own origins."""
+        return None
+
 
 @dataclass(frozen=True)
 class CachedApp(AppSource):
@@ -116,6 +120,9 @@ class SharedApp(AppSource):
 
     def shared_sets(self) -> list[SharedSet]:
         return [s for s in (self.links.app, self.links.pyodide) if s is not None]
+
+    def assets_origin(self) -> str | None:
+        return self.links.assets
 
     def marker(self) -> dict[str, Any]:
         own: dict[str, Any] = {"app": self.root.name,

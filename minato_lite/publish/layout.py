@@ -79,18 +79,35 @@ SITE_FAVICON = ("lab/favicon.ico", "static/favicons/favicon.ico")
 
 @dataclass(frozen=True)
 class SharedLinks:
-    """Where a site's pages find the shared sets: relative paths from the site's root."""
+    """Where a site's pages find the shared sets: relative paths from the site's root, or
+    the deployment's shared-assets origin (`origins`: one origin per site)."""
 
     #: from the site's root up to the deployment's root: one "../" per segment of its name
+    #: (on a site's own origin, "/" is the site's root, and the server maps `/_shared/`)
     up: str
     app: SharedSet
     pyodide: SharedSet | None
+    #: the shared-assets origin ("https://assets.sites.example/"), when sites have their own
+    assets: str | None = None
 
     @classmethod
-    def for_site(cls, name: str, app: SharedSet, pyodide: SharedSet | None) -> SharedLinks:
-        return cls("../" * len(name.split("/")), app, pyodide)
+    def for_site(cls, name: str, app: SharedSet, pyodide: SharedSet | None,
+                 assets: str | None = None) -> SharedLinks:  # fmt: skip
+        up = "./" if assets else "../" * len(name.split("/"))
+        return cls(up, app, pyodide, assets)
 
     def app_path(self, rel: str = "") -> str:
+        """The app file `rel` as the site's pages load it: relative, or on the assets origin."""
+        return f"{self.assets or self.up}{self.app.prefix}{rel}"
+
+    def config_url(self, rel: str) -> str:
+        """The same for a `jupyter-lite.json` value: config-utils anchors "./" values at the
+        config file's folder and leaves absolute URLs alone."""
+        return self.app_path(rel) if self.assets else "./" + self.app_path(rel)
+
+    def own_path(self, rel: str) -> str:
+        """The app file `rel` on the site's own origin: for what JupyterLab joins to its
+        base URL (themes), which an absolute URL would break."""
         return f"{self.up}{self.app.prefix}{rel}"
 
     def bundle_url(self, url: str) -> str:
@@ -104,6 +121,8 @@ class SharedLinks:
         """`pyodideUrl` for the kernel settings ("./" so config-utils anchors it at the root)."""
         if self.pyodide is None:
             return None
+        if self.assets:
+            return f"{self.assets}{self.pyodide.prefix}{ENTRY_MODULE}"
         return f"./{self.up}{self.pyodide.prefix}{ENTRY_MODULE}"
 
 
@@ -122,7 +141,7 @@ def _rewrite_page(html: str, page: str, app: Path, links: SharedLinks) -> tuple[
         if target.startswith("../") or SITE_LOCAL.match(target) or not (app / target).is_file():
             return match.group(0)
         changed.add(target)
-        back = "../" * (folder.count("/") + 1) if folder else ""
+        back = "../" * (folder.count("/") + 1) if folder and not links.assets else ""
         return f"{quote}{back}{links.app_path(target)}"
 
     return PAGE_REFERENCE.sub(swap, html), changed
@@ -150,9 +169,11 @@ def _lab_config(app: Path, links: SharedLinks) -> bytes:
                 "check minato_lite/publish/layout.py against this jupyterlite-core version"
             )
     # settingsUrl is fetched from the page (lab/): "./" anchors it at this file's folder
-    data["settingsUrl"] = "./../" + links.app_path("build/schemas")
-    # themesUrl is joined to baseUrl (the site's root) by JupyterLab, never rewritten
-    data["themesUrl"] = links.app_path("build/themes")
+    schemas = links.app_path("build/schemas")
+    data["settingsUrl"] = schemas if links.assets else "./../" + schemas
+    # themesUrl is joined to baseUrl (the site's root) by JupyterLab, never rewritten: it
+    # stays on the site's own origin (served there from /_shared/ when sites have their own)
+    data["themesUrl"] = links.own_path("build/themes").removeprefix("./")
     return (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -204,10 +225,10 @@ def share_config(config: dict[str, Any], links: SharedLinks, plugin: str) -> dic
                 f"the app's jupyter-lite.json has {key}={data.get(key)!r}, not {value!r}: "
                 "check minato_lite/publish/layout.py against this jupyterlite-core version"
             )
-        data[key] = "./" + links.app_path(shared)
+        data[key] = links.config_url(shared)
     kernel = data.setdefault("litePluginSettings", {}).setdefault(plugin, {})
     kernel["pipliteUrls"] = [
-        "./" + links.app_path(url[2:]) if url.startswith("./") else url
+        links.config_url(url[2:]) if url.startswith("./") else url
         for url in kernel.get("pipliteUrls", [])
     ]
     for kind in ("comlink", "coincident"):

@@ -25,6 +25,7 @@ from ..pyodide.distribution import PyodideDistribution
 from ..site.app_cache import source_date_epoch
 from ..site.contents import SiteFiles
 from ..site.contents_index import write_contents_index
+from ..site.csp import APP_PAGES, content_security_policy, inline_scripts, with_policy
 from ..site.landing import report_page
 from ..site.live import LIVE_FILE, START_PACKAGES, live_config
 from ..site.marker import SITE_MARKER
@@ -69,16 +70,37 @@ def stage_site(stage: Path, parts: SiteParts, app: AppSource, *, name: str, log:
     _write_json(stage / "jupyter-lite.json", config, indent=2)
     app.place_pyodide(parts.pyodide, stage, log=log)
     (stage / WARMUP_FILE).write_bytes(
-        site_warmup(app.root, parts.pyodide.loader_files(), app.bundle_url)
+        site_warmup(app.root, parts.pyodide.loader_files(), app.bundle_url, app.assets_origin())
     )
     (stage / LIVE_FILE).write_bytes(live_config(
         parts.files, pyodide_url=app.pyodide_url(parts.pyodide),
         packages=[p for p in START_PACKAGES if parts.pyodide.has(p)], bundle_url=app.bundle_url,
     ))  # fmt: skip
-    page = report_page(parts.title, parts.files, analysis_pending=parts.analysis_pending)
+    pages = {rel: (stage / rel).read_text("utf-8") for rel in APP_PAGES if (stage / rel).is_file()}
+    policy = site_policy(parts, app, [s for page in pages.values() for s in inline_scripts(page)])
+    page = report_page(parts.title, parts.files, analysis_pending=parts.analysis_pending,
+                       policy=policy)  # fmt: skip
     (stage / ENTRY).write_text(page, "utf-8")
-    own = {"site_id": site_id(parts.files, name), "minato_lite": __version__, **app.marker()}
+    for rel, text in pages.items():  # a new file: the app's may be a hard link to the cache
+        (stage / rel).unlink()
+        (stage / rel).write_text(with_policy(text, policy), "utf-8")
+    own = {"site_id": site_id(parts.files, name), "minato_lite": __version__,
+           "content_security_policy": policy, **app.marker()}  # fmt: skip
     _write_json(stage / SITE_MARKER, {**parts.marker, **own}, indent=2)
+
+
+def site_policy(parts: SiteParts, app: AppSource, scripts: list[str]) -> str:
+    """The site's Content-Security-Policy, as its pages carry it in a <meta> tag (and its
+    marker, for the servers' headers): its origin, the deployment's assets origin, its
+    Pyodide's origin, what it may also reach, and the hashes of its pages' inline scripts."""
+    url = app.pyodide_url(parts.pyodide)
+    return content_security_policy(
+        assets=app.assets_origin(),
+        pyodide=url if url.startswith(("http://", "https://")) else None,
+        connect=list(parts.marker.get("allow_connect") or []),
+        scripts=scripts,
+        frame_ancestors=False,  # a <meta> policy cannot say it; the servers' headers do
+    )
 
 
 def _write_json(path: Path, value: Any, *, indent: int) -> None:

@@ -218,6 +218,7 @@ def render_report(
     scripts: Sequence[str] = (),
     modules: Sequence[str] = (),
     analysis_pending: bool = False,
+    policy: str | None = None,
 ) -> str:
     """The report as one HTML page (see the package docstring for what each argument is)."""
     if not _LANG.match(lang):
@@ -286,7 +287,9 @@ def render_report(
     safe_title = html_text(title)
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        + (f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">\n'
+           if policy else "")
+        + '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{safe_title}</title>\n{CONFIG_SCRIPT}\n{deferred}<style>{CSS}</style>\n"
         "</head>\n<body>\n"
         '<a class="skip" href="#main">Skip to the report</a>\n'

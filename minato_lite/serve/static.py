@@ -18,13 +18,16 @@
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import socket
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
+from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
@@ -33,6 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UserError
+from ..site.csp import APP_PAGES, content_security_policy, inline_scripts
 from ..site.marker import SITE_MARKER
 from ..store.policy import COMPRESSIBLE, TYPES, cache_policy
 
@@ -40,12 +44,24 @@ for _ext, _kind in TYPES.items():
     mimetypes.add_type(_kind, _ext)
 
 
-class SiteHeaders:
-    """Isolation, caching and sniffing headers on every response."""
+#: the Content-Security-Policy for a request (None: send none), or one policy for all
+Policy = Callable[[Scope], str | None]
 
-    def __init__(self, app: ASGIApp, isolate: bool) -> None:
+
+class SiteHeaders:
+    """Isolation, caching, sniffing and content-security headers on every response.
+
+    The policy goes on every response, scripts included: a worker takes its policy
+    from its own script's response, not from the page that starts it.
+    """
+
+    def __init__(self, app: ASGIApp, isolate: bool, policy: Policy | None = None,
+                 cross_origin: bool = False) -> None:  # fmt: skip
         self.app = app
         self.isolate = isolate
+        self.policy = policy
+        #: shared assets loaded by other origins' pages and workers: CORS, CORP cross-origin
+        self.cross_origin = cross_origin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,13 +69,21 @@ class SiteHeaders:
             return
         path = scope["path"]
 
+        policy = self.policy(scope) if self.policy is not None else None
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if self.isolate:
                     headers["Cross-Origin-Opener-Policy"] = "same-origin"
                     headers["Cross-Origin-Embedder-Policy"] = "credentialless"
-                headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                if self.cross_origin:
+                    headers["Access-Control-Allow-Origin"] = "*"
+                    headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+                else:
+                    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                if policy:
+                    headers["Content-Security-Policy"] = policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers.setdefault("Cache-Control", cache_policy(path))
             await send(message)
@@ -85,16 +109,49 @@ class SelectiveGZip:
             await self.app(scope, receive, send)
 
 
-def static_app(folder: Path, isolate: bool = False) -> ASGIApp:
+def static_app(folder: Path, isolate: bool = False, policy: Policy | None = None,
+               cross_origin: bool = False) -> ASGIApp:  # fmt: skip
     """A folder of sites (or one site) as an ASGI app with the headers above."""
-    return SiteHeaders(SelectiveGZip(StaticFiles(directory=folder, html=True)), isolate)
+    files = SelectiveGZip(StaticFiles(directory=folder, html=True))
+    return SiteHeaders(files, isolate, policy, cross_origin)
+
+
+def site_policy(site: Path, assets: str | None = None) -> str:
+    """The policy a site's pages and workers get: the one its build recorded in its marker
+    (its origin, the deployment's assets origin, its Pyodide's, `--allow-connect`, its
+    pages' inline scripts), with `frame-ancestors`, which only a header can carry. A site
+    built before policies were recorded gets one from its config."""
+    marker = site / SITE_MARKER
+    recorded = json.loads(marker.read_text("utf-8")).get("content_security_policy") if (
+        marker.is_file()) else None  # fmt: skip
+    if recorded:
+        return f"{recorded}; frame-ancestors 'self'"
+    config = site / "jupyter-lite.json"
+    pyodide = None
+    if config.is_file():
+        data = json.loads(config.read_text("utf-8")).get("jupyter-config-data", {})
+        kernel = data.get("litePluginSettings", {}).get(PYODIDE_KERNEL_PLUGIN_ID, {})
+        url = str(kernel.get("pyodideUrl") or "")
+        pyodide = url if url.startswith(("http://", "https://")) else None
+    scripts = [s for rel in APP_PAGES if (site / rel).is_file()
+               for s in inline_scripts((site / rel).read_text("utf-8"))]  # fmt: skip
+    return content_security_policy(assets=assets, pyodide=pyodide, scripts=scripts,
+                                   connect=allowed_connect(site))  # fmt: skip
+
+
+def allowed_connect(site: Path) -> list[str]:
+    marker = site / SITE_MARKER
+    if not marker.is_file():
+        return []
+    return [str(o) for o in json.loads(marker.read_text("utf-8")).get("allow_connect") or []]
 
 
 def site_app(site: Path, isolate: bool = False) -> Starlette:
     site = site.expanduser().resolve()
     if not (site / "index.html").is_file():
         raise UserError(f"{site}: not a built site (no index.html); run 'minato-lite build' first")
-    return Starlette(routes=[Mount("/", app=static_app(site, isolate))])
+    policy = site_policy(site)
+    return Starlette(routes=[Mount("/", app=static_app(site, isolate, lambda _scope: policy))])
 
 
 class BackgroundServer:

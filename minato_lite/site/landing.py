@@ -64,10 +64,12 @@ def dataset_rows(catalog: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def report_page(title: str, files: SiteFiles, *, analysis_pending: bool = False) -> str:
+def report_page(title: str, files: SiteFiles, *, analysis_pending: bool = False,
+                policy: str | None = None) -> str:  # fmt: skip
     """`index.html` for a site holding `files`: its report, with the warm-up script deferred.
 
-    `analysis_pending`: the analysis is being drawn and the site will be published again.
+    `analysis_pending`: the analysis is being drawn and the site will be published again;
+    `policy`: its Content-Security-Policy, as a <meta> tag (`site.csp`).
     """
     catalog = json.loads(files.files[CATALOG_FILE].decode("utf-8"))
     explorer = _notebook(files, EXPLORER_NOTEBOOK)
@@ -80,4 +82,5 @@ def report_page(title: str, files: SiteFiles, *, analysis_pending: bool = False)
         scripts=list(REPORT_SCRIPTS),
         modules=list(REPORT_MODULES),
         analysis_pending=analysis_pending,
+        policy=policy,
     )

@@ -345,15 +345,22 @@ def app_bundles(app: Path) -> Warmup:
 
 
 def site_warmup(
-    app: Path, runtime: Sequence[str], bundle_url: Callable[[str], str] | None = None
+    app: Path,
+    runtime: Sequence[str],
+    bundle_url: Callable[[str], str] | None = None,
+    assets: str | None = None,
 ) -> bytes:
     """A site's `minato-warmup.json`: the app's list, each bundle named by `bundle_url`
     (where this site's lab page loads it from: a deployment's shared app), and
-    `runtime`, the files Pyodide's loader fetches beside the site's entry module."""
+    `runtime`, the files Pyodide's loader fetches beside the site's entry module;
+    `assets`, the deployment's shared-assets origin, which the warm-up may fetch from
+    besides the site's own (one origin per site)."""
     listed = json.loads((app / WARMUP_FILE).read_text("utf-8"))
     if bundle_url is not None:
         listed["bundles"] = [bundle_url(url) for url in listed.get("bundles", [])]
     listed["runtime"] = list(runtime)
+    if assets:
+        listed["assets"] = [assets]
     return (json.dumps(listed, indent=1) + "\n").encode("utf-8")
 
 

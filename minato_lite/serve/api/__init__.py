@@ -37,6 +37,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from ..hosts import HostRouter
 from .answers import install_error_answers, opening_page, prefers_html
 from .create import router as create_router
 from .gate import Gate
@@ -84,7 +85,12 @@ def create_app(settings: Settings) -> ASGIApp:
     app.include_router(create_router)
     app.include_router(sites_router)
     mount_sites(app, state)
-    return Gate(app, settings)
+    gated = Gate(app, settings)
+    served = state.deployment.store.served_folder()
+    if state.deployment.origins is not None and served is not None:
+        # sites and the shared files on their own hosts; the API on any other
+        return HostRouter(served, state.deployment.origins, gated, isolate=settings.isolate)
+    return gated
 
 
 def sweep(settings: Settings, now: float | None = None) -> list[str]:

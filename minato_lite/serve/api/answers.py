@@ -20,6 +20,8 @@ from ...markup import html_text
 
 log = logging.getLogger("minato_lite.api")
 STORE_RETRY_SECONDS = 5
+#: characters of a field's name a 422 repeats
+FIELD_LIMIT = 80
 
 
 class StoreUnavailable(HTTPException):
@@ -88,6 +90,12 @@ def opening_page(title: str, url: str) -> str:
 """
 
 
+def _field(loc: tuple[int | str, ...]) -> str:
+    """A field's dotted name, cut short: an unknown field's name is the client's input too."""
+    field = ".".join(str(p) for p in loc if p != "body") or "body"
+    return field if len(field) <= FIELD_LIMIT else field[:FIELD_LIMIT] + "..."
+
+
 def install_error_answers(app: FastAPI) -> None:
     """Errors as `{"error": ...}`; a 422 that names the field without echoing the input."""
 
@@ -95,10 +103,10 @@ def install_error_answers(app: FastAPI) -> None:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0]
-        field = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
+        field = _field(first["loc"])
         details = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body",
-             "type": str(e.get("type", "")), "message": str(e.get("msg", ""))[:200]}
+            {"field": _field(e["loc"]), "type": str(e.get("type", "")),
+             "message": str(e.get("msg", ""))[:200]}
             for e in errors[:20]
         ]  # fmt: skip
         return JSONResponse(

@@ -21,6 +21,7 @@ a report that says the analysis was not completed if it never comes;
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from ...build import (
     ANALYSIS_TYPES,
     Prepared,
     build_result,
+    connect_origins,
     prepare,
     prerender_analysis,
     run_user_code,
@@ -50,7 +52,8 @@ from ...sandbox.result import SandboxResult
 from .answers import StoreUnavailable, log, opening_page, prefers_html
 from .state import ApiState
 
-ID_BYTES = 16  # 128 bits
+ID_BYTES = 16  # 128 bits, as 26 characters of lowercase base32: a host label (one origin
+# per site), unguessable, and nothing lists them
 Record = dict[str, Any]
 router = APIRouter()
 
@@ -125,7 +128,7 @@ async def create_site(
     if not data or any(not rows for rows in data.values()):
         raise HTTPException(422, "data: every dataset needs at least one record")
     runner = await _sandbox_runner(state) if body.execute else None
-    site_id = secrets.token_urlsafe(ID_BYTES)
+    site_id = new_site_id()
     first = await state.slots.run(0, lambda: run_in_threadpool(
         _first_phase, state, site_id, body, data, runner))  # fmt: skip
     if first.pending:
@@ -137,6 +140,10 @@ async def create_site(
     response.headers["Vary"] = "Accept"
     ran = first.code_result.to_json() if first.code_result is not None else {}
     return SiteCreated(id=site_id, url=url, pending=["analysis"] if first.pending else [], **ran)
+
+
+def new_site_id() -> str:
+    return base64.b32encode(secrets.token_bytes(ID_BYTES)).decode("ascii").rstrip("=").lower()
 
 
 async def _sandbox_runner(state: ApiState) -> CodeRunner:
@@ -169,7 +176,9 @@ def _first_phase(
         prepared = prerender_analysis(prepared, state.executor(),
                                       timeout=settings.prerender_timeout)  # fmt: skip
     state_now = "pending" if later else ("done" if settings.prerender else "off")
-    marker = {**site_marker(prepared, dist, analysis=state_now), "analysis_started": time.time()}
+    marker = {**site_marker(prepared, dist, analysis=state_now,
+                            allow_connect=connect_origins(settings.allow_connect)),
+              "analysis_started": time.time()}  # fmt: skip
     target = DeploymentSite(state.deployment, site_id)
     parts = SiteParts(prepared.files, prepared.title, dist, marker, analysis_pending=later)
     try:
@@ -186,7 +195,8 @@ async def _analysis_phase(state: ApiState, first: FirstPhase) -> None:
     def draw_and_publish() -> None:
         prepared = prerender_analysis(first.prepared, state.executor(),
                                       timeout=state.settings.prerender_timeout)  # fmt: skip
-        marker = site_marker(prepared, first.dist, analysis="done")
+        marker = site_marker(prepared, first.dist, analysis="done",
+                             allow_connect=connect_origins(state.settings.allow_connect))
         parts = SiteParts(prepared.files, prepared.title, first.dist, marker)
         first.target.publish(parts, update=True)
 

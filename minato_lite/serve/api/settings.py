@@ -45,6 +45,8 @@ class Settings:
     stale_seconds: float = DEFAULT_STALE_SECONDS
     #: the address the server listens on, for the warnings it gives at start
     host: str = "127.0.0.1"
+    #: origins the sites' live code may reach besides their own (`--allow-connect`)
+    allow_connect: tuple[str, ...] | list[str] = ()
 
     def deployment(self) -> Deployment:
         return Deployment.open(self.sites_dir, public_url=self.public_url,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ...errors import MinatoError, UserError
 from ...publish.deployment import BOOKKEEPING, check_site_name
 from ...store import MissingKey
-from ..static import static_app
+from ..static import site_policy, static_app
 from .answers import StoreUnavailable
 from .state import ApiState
 
@@ -83,11 +84,13 @@ async def delete_site(site_id: str, request: Request) -> Response:
 
 
 def mount_sites(app: FastAPI, state: ApiState) -> None:
-    """`/sites/` serves a folder deployment; a bucket's sites are served by its host."""
+    """`/sites/` serves a folder deployment whose sites share the API's origin; a bucket's
+    sites are served by its host, and sites on their own origins by host (`serve.hosts`)."""
     served = state.deployment.store.served_folder()
-    if served is not None:
-        app.mount("/sites", HideBookkeeping(static_app(served, state.settings.isolate)),
-                  name="sites")  # fmt: skip
+    if served is not None and state.deployment.origins is None:
+        policies = SitePolicies(served)
+        app.mount("/sites", HideBookkeeping(static_app(served, state.settings.isolate,
+                                                       policies)), name="sites")  # fmt: skip
     else:
         app.add_api_route("/sites/{path:path}", _not_here, name="sites", include_in_schema=False)
 
@@ -96,14 +99,39 @@ async def _not_here(path: str) -> JSONResponse:
     return JSONResponse({"error": "sites are served from the store's public URL"}, 404)
 
 
+class SitePolicies:
+    """The Content-Security-Policy of the site a `/sites/<id>/...` request is for."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._known: dict[str, str] = {}
+
+    def __call__(self, scope: Scope) -> str | None:
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        name = path.lstrip("/").split("/", 1)[0]
+        if not name or is_bookkeeping(path):
+            return None
+        if name not in self._known:
+            if len(self._known) > 1024:
+                self._known.clear()
+            self._known[name] = site_policy(self.root / name)
+        return self._known[name]
+
+
 def is_bookkeeping(path: str) -> bool:
     """Whether a path under /sites/ reaches anything but a site, once decoded and normalised."""
     decoded = unquote(path)
     if "\\" in decoded or "\x00" in decoded:
         return True
-    normal = posixpath.normpath("/" + decoded).lstrip("/")
-    first = normal.split("/", 1)[0]
-    return first == BOOKKEEPING or first.startswith(".") or normal.startswith("..")
+    relative = decoded.lstrip("/")
+    if not relative:
+        return False
+    # relative, as the static server resolves it: `..` that climbs out of the folder stays
+    # (`/sites/../sites/_minato/...` would come back in through the folder's own name)
+    first = posixpath.normpath(relative).split("/", 1)[0]
+    return first == BOOKKEEPING or first.startswith(".")
 
 
 class HideBookkeeping:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import MinatoError, one_line
 from ...execute.executor import WarmExecutor
+from ...publish.collect import collect
 from ...publish.deployment import Deployment
 from .settings import Settings
 
@@ -99,6 +101,7 @@ class ApiState:
         """The WebAssembly sandbox's warm pool, or why there is none; blocks while it starts,
         so call it from a thread (`await run_in_threadpool(state.sandbox)`)."""
         from ...sandbox import SandboxPool, available
+        from ...sandbox.pool import adaptive_size
 
         with self._lock:
             if self._pool is None and self._pool_problem is None:
@@ -106,7 +109,7 @@ class ApiState:
                 if problem:
                     self._pool_problem = problem
                 else:
-                    size = self.settings.max_builds
+                    size = min(self.settings.max_builds, adaptive_size())
                     self._pool = SandboxPool(self.settings.pyodide, workers=size,
                                              spares=size).start()  # fmt: skip
             return self._pool if self._pool is not None else str(self._pool_problem)
@@ -121,6 +124,13 @@ class ApiState:
         task.add_done_callback(self._background.discard)
 
     async def start(self) -> None:
+        if self.deployment.origins is None:
+            log.warning(
+                "the API's sites share one origin (no {site} in --public-url): live code in one "
+                "site can read the others' files and browser storage%s; give each its own "
+                "with --public-url 'https://{site}.sites.example/' (docs/security.md)",
+                "" if self.settings.token else ", and call this API (no --token) to delete them",
+            )
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="sweeper")
 
     async def close(self) -> None:
@@ -140,12 +150,17 @@ class ApiState:
         return result.expired + result.incomplete
 
     async def _sweep_forever(self) -> None:
-        """Every replica sweeps (deletes are idempotent); an error is logged, never the end."""
+        """Every replica sweeps (deletes are idempotent), and, every `stale_seconds`, collects
+        shared sets no site names (`publish.collect`); an error is logged, never the end."""
         limits = [x for x in (self.settings.stale_seconds, self.settings.ttl_seconds) if x]
         interval = min(60.0, max(0.5, min(limits) / 10))
+        collected = time.monotonic()
         while True:
             try:
                 await run_in_threadpool(self.sweep)
+                if time.monotonic() - collected >= self.settings.stale_seconds:
+                    collected = time.monotonic()
+                    await run_in_threadpool(collect, self.deployment)
             except MinatoError as exc:  # the store is down for a moment: next time
                 log.warning("sweep failed: %s", one_line(exc))
             except Exception:  # a bug must not stop TTL deletion for good

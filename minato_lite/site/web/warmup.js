@@ -13,8 +13,8 @@
 //      releases), the packages and their `depends` closure from the lockfile;
 //   3. the kernel's package indexes (pipliteUrls), exactly as the settings spell them.
 // It only downloads bytes: nothing is imported, compiled or run. It never asks for
-// a file outside this site's origin (a site on the CDN's Pyodide warms the app
-// only), and it stays idle when the visitor asked to save data.
+// a file outside this site's origin and its deployment's shared-assets origin (a site
+// on the CDN's Pyodide warms the app only), and it stays idle under Save-Data.
 // Progress is on <html data-minato-warmup="running|done|skipped|failed">, with the
 // milliseconds since navigation when it started and ended, and the files fetched.
 (function () {
@@ -32,8 +32,11 @@
     root.setAttribute(state === "running" ? "data-minato-warmup-start" : "data-minato-warmup-end", at);
   }
 
+  // this site's origin, and the deployment's shared-assets origin when sites have their own
+  var allowed = [here.origin];
+
   function sameSite(url) {
-    return url.origin === here.origin;
+    return allowed.indexOf(url.origin) >= 0;
   }
 
   function getJSON(url) {
@@ -133,7 +136,10 @@
     }
     mark("running");
     var manifest = getJSON(new URL("minato-warmup.json", here)).then(
-      function (listed) { return listed; },
+      function (listed) {
+        (listed.assets || []).forEach(function (url) { allowed.push(new URL(url).origin); });
+        return listed;
+      },
       function () { return {}; }
     );
     var app = manifest.then(function (listed) {

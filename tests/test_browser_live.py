@@ -151,16 +151,22 @@ def test_code_cells_edit_and_run_in_place_with_the_sandboxs_answer_and_can_be_st
         assert page.evaluate("() => window.__workers") == 2
         assert watch.outside() == []
 
-        # on a roomy device the worker starts when the browser is idle, with no intent
-        roomy = context.new_page()
-        roomy.add_init_script(script=f"({DEVICE_JS})(8)")
+    finally:
+        context.close()
+
+    # on a roomy device the worker starts when the browser is idle, with no intent
+    roomy_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    watch = OffOriginWatch(roomy_context, outside_proxy, server.url)
+    try:
+        roomy_context.add_init_script(script=f"({DEVICE_JS})(8)")
+        roomy = roomy_context.new_page()
         roomy.goto(server.url + "index.html")
         roomy.wait_for_function(LIVE_READY_JS)
         roomy.wait_for_function("() => window.__workers === 1", timeout=30_000)
         wait_status(roomy, "ready")
         assert watch.outside() == []
     finally:
-        context.close()
+        roomy_context.close()
 
 
 def cdn_reachable() -> bool:

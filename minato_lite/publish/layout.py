@@ -62,8 +62,10 @@ from .shared import SharedSet
 SITE_LOCAL = re.compile(
     r"^(?:service-worker\.js|(?:lab/)?jupyter-lite\.ipynb|api/.+|static/.+"
     r"|(?:lab|doc)/(?:.+/)?index\.html|manifest\.webmanifest|minato-warmup\.js"
-    r"|minato-live\.js|minato-live-worker\.js)$"
+    r"|minato-live\.js|minato-live-worker\.js|(?:lab|doc)/(?:.+/)?minato-inline-[0-9a-f]+\.js)$"
 )
+#: an app page's inline script, moved to a file beside it (`site.csp.externalize_scripts`)
+INLINE_MOVED = re.compile(r"/minato-inline-[0-9a-f]+\.js$")
 #: a reference to a file above the page in an HTML page: "../config-utils.js?_=..."
 PAGE_REFERENCE = re.compile(r"""(["'])((?:\.\./)+)([^"'?#\s]+)""")
 #: (key in the site's jupyter-lite.json, the value the app has, the shared path it becomes)
@@ -189,9 +191,9 @@ def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
         rel = path.relative_to(app).as_posix()
         if not path.is_file() or not SITE_LOCAL.match(rel):
             continue
-        if rel.endswith(".html"):
+        if rel.endswith(".html") or INLINE_MOVED.search(rel):  # a page, or its moved script
             html, changed = _rewrite_page(path.read_text("utf-8"), rel, app, links)
-            needed = {"config-utils.js", "build/lab/bundle.js"}
+            needed = {"build/lab/bundle.js"}  # config-utils.js: imported by the moved loader
             if rel == "lab/index.html" and not needed <= changed:
                 raise EnvironmentProblem(
                     f"{app}/lab/index.html does not load config-utils.js and build/lab/bundle.js "

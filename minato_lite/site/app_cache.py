@@ -26,7 +26,8 @@ from ..errors import EnvironmentProblem
 from ..log import Log
 from ..pyodide.assemble import fetch_wheel
 from ..resources import pyodide_shell, resource_dir
-from . import warmup
+from . import csp, warmup
+from .csp import APP_PAGES, externalize_scripts
 from .kernel_patch import (
     fingerprint,
     patch_kernel_bundle,
@@ -103,6 +104,10 @@ def app_key() -> str:
         },
         # the warm-up list is derived from the built app by this module's code
         "warmup": hashlib.sha256(Path(warmup.__file__).read_bytes()).hexdigest(),
+        # what finish_app does to a jupyter lite build: this module's and csp's code
+        "finish": hashlib.sha256(
+            Path(__file__).read_bytes() + Path(csp.__file__).read_bytes()
+        ).hexdigest(),
         "kernel_patch": hashlib.sha256(fingerprint().encode()).hexdigest(),
         "source_date_epoch": source_date_epoch(),
     }
@@ -169,6 +174,7 @@ def finish_app(app: Path, *, log: Log) -> None:
     the `jupyter lite build` addon gets it on its own output.
     """
     add_page_scripts(app)
+    externalize_page_scripts(app)
     patch_kernel_bundle(app)
     patch_worker_urls(app)
     patch_kernel_start(app)
@@ -195,6 +201,21 @@ def add_page_scripts(app: Path) -> None:
         if f'src="../{name}"' not in html:
             tags += f'\n    <script src="../{name}"></script>'
     page.write_text(html.replace("<head>", "<head>" + tags), "utf-8")
+
+
+def externalize_page_scripts(app: Path) -> None:
+    """The app's pages run no inline script: each moves to a file beside its page
+    (`site.csp.externalize_scripts`), so the Content-Security-Policy needs no hashes."""
+    for rel in APP_PAGES:
+        page = app / rel
+        if not page.is_file():
+            continue
+        html, files = externalize_scripts(page.read_text("utf-8"))
+        for name, body in files.items():
+            (page.parent / name).write_text(body, "utf-8")
+        if files:  # a new file: the page may be a hard link to an installed one
+            page.unlink()
+            page.write_text(html, "utf-8")
 
 
 def base_app(*, log: Log) -> Path:

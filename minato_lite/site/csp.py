@@ -128,3 +128,25 @@ def with_policy(page: str, policy: str) -> str:
     if head < 0:
         raise ValueError("a page without <head>")
     return page[: head + 6] + "\n    " + meta_tag(policy) + page[head + 6 :]
+
+
+def externalize_scripts(page: str) -> tuple[str, dict[str, str]]:
+    """`page` with each inline script it runs moved to a file beside it; the files.
+
+    A policy without `'unsafe-inline'` would need each inline script's hash, and the
+    hash changes with the page (a deployment rewrites the lab page's loader); moved
+    to files, the scripts are allowed by `'self'`, and one policy fits every site, as a
+    proxy in front of a bucket can send it. A classic script's relative imports resolve
+    against its own URL: beside the page, they reach what they reached before.
+    """
+    files: dict[str, str] = {}
+
+    def move(match: re.Match[str]) -> str:
+        if _SRC_OR_DATA.search(match.group("attrs")) or not match.group("body").strip():
+            return match.group(0)
+        body = match.group("body")
+        name = f"minato-inline-{hashlib.sha256(body.encode()).hexdigest()[:12]}.js"
+        files[name] = body
+        return f'<script{match.group("attrs")} src="./{name}"></script>'
+
+    return _INLINE.sub(move, page), files

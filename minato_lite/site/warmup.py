@@ -295,8 +295,13 @@ def app_bundles(app: Path) -> Warmup:
     found = Warmup()
     page = _LabPage()
     page.feed((app / LAB_PAGE).read_text("utf-8"))
+    urls = list(page.urls)
+    for url in page.urls:  # the page's inline loader, moved to a file beside it: its imports
+        path = _site_path(LAB_PAGE, url)
+        if path is not None and "/minato-inline-" in path and _exists(app, path):
+            urls += [m.group(2) for m in _IMPORT.finditer((app / path).read_text("utf-8"))]
     bundle: str | None = None
-    for url in page.urls:
+    for url in urls:
         path = _site_path(LAB_PAGE, url)
         if path is not None and _exists(app, path):
             found.add(path)

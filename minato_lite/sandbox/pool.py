@@ -5,10 +5,16 @@ costs well under one. The pool keeps `spares` workers booted (or booting) and
 runs at most `workers` jobs at once, so at most `workers + spares` Deno
 processes exist: memory stays bounded however many jobs are queued. A worker
 is killed after its job, so no job sees names, files or modules of another.
+
+The replacement boots while the next request is served, on the same cores; it
+boots at a lower CPU priority (`BOOT_NICE`), so the request's own work (its
+sandbox job, its pre-render) goes first, and a worker is raised back to normal
+priority when it takes a job. `adaptive_size` sizes a pool by cores and memory.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterable
@@ -25,6 +31,32 @@ from .process import BOOT_TIMEOUT, WorkerProcess
 from .result import Limits, SandboxError, SandboxResult
 
 POOL_PRELOAD = ("pandas", "matplotlib")
+#: spares boot this much below the priority of requests (`nice`): a replacement booting
+#: beside a request's job or pre-render takes the CPU it leaves
+BOOT_NICE = 10
+#: what one booted worker holds (Pyodide with pandas and matplotlib imported, plus a job)
+WORKER_BYTES = 600 * 1024 * 1024
+
+
+def adaptive_size(cores: int | None = None, available: int | None = None) -> int:
+    """Workers (and spares) for this machine: one per core, fewer when memory is short
+    (each takes `WORKER_BYTES`; half of the available memory is left for the rest)."""
+    cores = cores or os.cpu_count() or 1
+    if available is None:
+        available = _available_memory()
+    by_memory = max(1, (available // 2) // WORKER_BYTES) if available else cores
+    return max(1, min(cores, by_memory))
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 class SandboxPool:
@@ -38,6 +70,7 @@ class SandboxPool:
         spares: int = 2,
         preload: Iterable[str] = POOL_PRELOAD,
         limits: Limits | None = None,
+        boot_nice: int = BOOT_NICE,
         log: Log = quiet,
     ) -> None:
         if workers < 1 or spares < 1:
@@ -47,7 +80,10 @@ class SandboxPool:
         self.spares = spares
         self.preload = tuple(preload)
         self.limits = limits or Limits()
+        self.boot_nice = boot_nice
         self.log = log
+        #: boots finished, and how long each took (the pool's boot rate, for benchmarks)
+        self.boots: list[float] = []
         self._source: PyodideDistribution | None = None
         self._deno = ""
         self._ready: queue.Queue[WorkerProcess | BaseException] = queue.Queue()
@@ -83,7 +119,8 @@ class SandboxPool:
         assert self._source is not None
         worker = None
         try:
-            worker = WorkerProcess(self._deno, self._source, preload=self.preload)
+            worker = WorkerProcess(self._deno, self._source, preload=self.preload,
+                                   nice=self.boot_nice)  # fmt: skip
             with self._lock:
                 self._boots.add(worker)
                 if self._closed:
@@ -91,6 +128,7 @@ class SandboxPool:
             worker.wait_ready(BOOT_TIMEOUT)
             item: WorkerProcess | BaseException = worker
             self.log(f"sandbox worker {worker.pid} ready in {worker.boot_seconds:.1f}s")
+            self.boots.append(worker.boot_seconds or 0.0)
         except BaseException as exc:
             item = exc
         with self._lock:
@@ -129,6 +167,7 @@ class SandboxPool:
     def _run(self, code: str, data, files: SiteFiles | None, limits: Limits) -> SandboxResult:
         job = make_job(code, data, files=files)
         worker = self._take()
+        worker.promote()
         try:
             return worker.run(job, limits)
         finally:

@@ -129,16 +129,22 @@ class WorkerProcess:
         *,
         preload: tuple[str, ...],
         root: Path | None = None,
+        nice: int = 0,
     ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="minato-sandbox-", dir=root)).resolve()
+        self.nice = nice
         self.files = self.folder / "files"
         self.started = time.perf_counter()
         self.boot_seconds: float | None = None
         self.peak_rss = 0
         matplotlib = pyodide.entry("matplotlib") or {}
         self._fonts = FontCache.for_wheel(matplotlib.get("sha256"))
+        # a spare boots at a lower CPU priority than the requests it will serve; `nice`
+        # (not preexec_fn: pools boot from threads) makes every thread of Deno inherit it
+        renice = shutil.which("nice") if nice else None
+        prefix = [renice, "-n", str(nice)] if renice else []
         self._proc = subprocess.Popen(
-            command(deno, pyodide, self.folder),
+            [*prefix, *command(deno, pyodide, self.folder)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -164,6 +170,20 @@ class WorkerProcess:
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    def promote(self) -> bool:
+        """Back to normal priority for its job; False where the OS refuses (raising priority
+        needs root or CAP_SYS_NICE), and the job then runs at the boot's priority."""
+        if not self.nice:
+            return True
+        try:
+            threads = [int(t) for t in os.listdir(f"/proc/{self.pid}/task")]
+            for thread in threads:
+                os.setpriority(os.PRIO_PROCESS, thread, 0)
+        except (OSError, ValueError):
+            return False
+        self.nice = 0
+        return True
 
     def _send(self, message: dict[str, Any]) -> None:
         try:

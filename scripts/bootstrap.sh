@@ -34,6 +34,8 @@ fi
 missing=()
 [ -x "${MINATO_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# the documented proxy in front of a bucket (docs/deployment.md), run by the browser tests
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 fi

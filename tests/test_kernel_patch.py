@@ -50,3 +50,24 @@ def test_built_sites_carry_the_patch(tmp_path: Path):
     site = build_site([REPO_DIR / "examples/sales.csv"], tmp_path / "s", prerender=False).out
     patched = [b for b in (site / BUNDLE_DIR).glob("*.js") if MARKER in b.read_text()]
     assert len(patched) == 1
+
+
+@pytest.mark.parametrize("steps", [("drive", "jedi"), ("drive",), ("jedi",)])
+def test_the_kernel_start_patch_matches_both_installed_workers_once_and_is_idempotent(
+    tmp_path: Path, steps
+):
+    from minato_lite.site.kernel_patch import START_MARKER, patch_kernel_start
+
+    app = fake_app(tmp_path)
+    workers = patch_kernel_start(app, steps)
+    assert sorted(w.name.split(".")[0] for w in workers) == ["coincident", "comlink"]
+    first = [w.read_text() for w in workers]
+    assert patch_kernel_start(app, steps) and [w.read_text() for w in workers] == first
+    for text in first:
+        assert text.count(START_MARKER) == 1
+        # the drive step: no chdir while mounting, an absolute one after the kernel's import
+        assert (".chdir(t),this._driveFS=" not in text) == ("drive" in steps)
+        assert ('JSON.stringify("/drive/"' in text) == ("drive" in steps)
+        # the jedi step: not installed at start, stubbed while the kernel imports
+        assert ('"pyodide-kernel","jedi","ipython"' not in text) == ("jedi" in steps)
+        assert ("_mz_lazy_jedi()" in text) == ("jedi" in steps)

@@ -126,30 +126,45 @@ KERNEL_IMPORT_AFTER = (
     "_mz_lazy_jedi()",
     "del _mz_sys, _mz_types, _mz_jedi, _mz_embed, _mz_lazy_jedi",
 )
-#: (pattern, replacement, matches expected in each worker bundle)
-KERNEL_START = (
-    # jedi is not installed at start (the first completion request loads it)
-    (
-        re.compile(r'\["ipykernel","comm","pyodide-kernel","jedi","ipython"\]'),
-        '["ipykernel","comm","pyodide-kernel","ipython"]',
-        1,
-    ),
-    # the drive is mounted at start, but not yet the working folder
-    (re.compile(r",([A-Za-z_$][\w$]*)\.chdir\(t\),this\._driveFS="), ",this._driveFS=", 2),
-    # the working folder once the kernel is imported: /drive, or the notebook's folder in it
-    (
-        re.compile(
-            r'([A-Za-z_$][\w$]*)\.push\("import pyodide_kernel"\),e\.mountDrive&&this\.'
-            r'_localPath&&\1\.push\("import os",`os\.chdir\("\$\{this\._localPath\}"\)`\)'
-        ),
-        r"\1.push(" + ",".join(json.dumps(line) for line in KERNEL_IMPORT_BEFORE)
-        + r',"import pyodide_kernel",'
-        + ",".join(json.dumps(line) for line in KERNEL_IMPORT_AFTER)
-        + r'),e.mountDrive&&\1.push("import os","os.chdir("+JSON.stringify("/drive/"+'
-        r'(this._localPath||""))+")")',
-        1,
-    ),
+#: the kernel's import and, when the drive is mounted, its working folder, as upstream has them
+_KERNEL_IMPORT = re.compile(
+    r'([A-Za-z_$][\w$]*)\.push\("import pyodide_kernel"\),e\.mountDrive&&this\.'
+    r'_localPath&&\1\.push\("import os",`os\.chdir\("\$\{this\._localPath\}"\)`\)'
 )
+#: the steps of the kernel's faster start, each measured alone (`benchmarks/report_first.py`)
+START_STEPS = ("drive", "jedi")
+
+
+Replacement = tuple[re.Pattern[str], str, int]
+
+
+def kernel_start(steps: tuple[str, ...] = START_STEPS) -> tuple[Replacement, ...]:
+    """(pattern, replacement, matches expected in each worker bundle) for `steps`:
+    "drive", the kernel's own imports off /drive; "jedi", jedi and IPython's terminal
+    left to the first completion."""
+    found: list[Replacement] = []
+    if "jedi" in steps:  # not installed at start (the first completion request loads it)
+        found.append((re.compile(r'\["ipykernel","comm","pyodide-kernel","jedi","ipython"\]'),
+                      '["ipykernel","comm","pyodide-kernel","ipython"]', 1))  # fmt: skip
+    if "drive" in steps:  # mounted at start, but not yet the working folder
+        found.append((re.compile(r",([A-Za-z_$][\w$]*)\.chdir\(t\),this\._driveFS="),
+                      ",this._driveFS=", 2))  # fmt: skip
+    before = [json.dumps(line) for line in KERNEL_IMPORT_BEFORE] if "jedi" in steps else []
+    after = [json.dumps(line) for line in KERNEL_IMPORT_AFTER] if "jedi" in steps else []
+    folder = (  # the working folder once the kernel is imported: /drive, or one in it
+        r'e.mountDrive&&\1.push("import os","os.chdir("+JSON.stringify("/drive/"+'
+        r'(this._localPath||""))+")")'
+        if "drive" in steps
+        else r'e.mountDrive&&this._localPath&&\1.push("import os",'
+        r'`os.chdir("${this._localPath}")`)'
+    )
+    imports = ",".join([*before, '"import pyodide_kernel"', *after])
+    found.append((_KERNEL_IMPORT, rf"\1.push({imports}),{folder}", 1))
+    return tuple(found)
+
+
+#: the patch every site's app gets
+KERNEL_START = kernel_start()
 START_MARKER = "/* minato-lite: kernel-start-without-drive-and-jedi-v2 */"
 
 
@@ -159,8 +174,9 @@ def fingerprint() -> str:
                  [(p.pattern, r, n) for p, r, n in KERNEL_START], START_MARKER))  # fmt: skip
 
 
-def patch_kernel_start(app: Path) -> list[Path]:
-    """Patch both worker bundles' start (see the module's docstring); idempotent."""
+def patch_kernel_start(app: Path, steps: tuple[str, ...] = START_STEPS) -> list[Path]:
+    """Patch both worker bundles' start (see the module's docstring); idempotent. `steps`
+    picks some of the steps (a benchmark measures each alone)."""
     workers = sorted((app / BUNDLE_DIR).glob("*.worker.*.js"))
     if sorted(w.name.split(".", 1)[0] for w in workers) != sorted(WORKER_KINDS):
         raise EnvironmentProblem(
@@ -172,7 +188,7 @@ def patch_kernel_start(app: Path) -> list[Path]:
         text = bundle.read_text("utf-8")
         if START_MARKER in text:
             continue
-        for pattern, replacement, expected in KERNEL_START:
+        for pattern, replacement, expected in kernel_start(steps):
             text, count = pattern.subn(replacement, text)  # templates of ours: \\1 only
             if count != expected:
                 raise EnvironmentProblem(

@@ -15,13 +15,13 @@ from minato_lite.resources import runtime_dir
 
 
 def write_data(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    """The data folder a site would carry for `frames` (CSV + manifest)."""
+    """The data folder a site would carry for `frames` (CSV + its catalog)."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": CATALOG_FORMAT, "title": "t", "datasets": []}
+    catalog = {"format": CATALOG_FORMAT, "title": "t", "datasets": []}
     for name, frame in frames.items():
         text, schema = encode_frame(frame)
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
-        manifest["datasets"].append(
+        catalog["datasets"].append(
             {
                 "name": name,
                 "label": name,
@@ -31,7 +31,7 @@ def write_data(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
                 "columns": schema,
             }
         )
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
     return folder
 
 

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -47,6 +48,9 @@ WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYTHONHASHSEED": "0",
+    # the startup's `data` (records as dicts) is for code written for a page that got
+    # `data: [...]`; the notebooks run here never read it (minato.PRELOAD_RECORDS)
+    "MINATO_PRELOAD_RECORDS": "0",
 }
 
 
@@ -81,7 +85,7 @@ def _worker_main(conn: Connection, memory: int) -> None:
     from . import host_shell
 
     shell = host_shell.make_shell()
-    import pandas  # noqa: F401  (warm: the first job must not pay for it)
+    host_shell.warm_up()  # pandas and the rest imported: the first job must not pay for them
 
     conn.send(("ready",))
     while True:
@@ -191,15 +195,32 @@ class WarmExecutor:
     ) -> None:
         self.memory = memory
         self.jobs_per_worker = jobs_per_worker
+        #: how many workers the pool keeps: jobs beyond that many wait for one
+        self.size = max(1, workers)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
         self._closed = False
-        for _ in range(max(1, workers)):
-            self._idle.put(self._spawn())
+        #: the one thread that starts workers (see `_spawn`); it lives until `close`
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="minato-executor-starter")
+        for _ in range(self.size):
+            worker = self._spawn()
+            assert worker is not None  # not closed yet
+            self._idle.put(worker)
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.memory)
+    def _spawn(self) -> _Worker | None:
+        """A new worker, started from the executor's own thread; None once it is closed.
+
+        A worker asks the kernel to kill it when its parent dies (`_die_with_parent`),
+        and to the kernel that parent is the *thread* that started the process, not
+        the program. A worker started from a thread that ends (the API's request
+        threads end after 10 s idle; `prerender` runs its two notebooks in threads of
+        their own) was killed with it, and the next job sent to it met a broken pipe.
+        """
+        try:
+            worker = self._starter.submit(_Worker, self.memory).result()
+        except RuntimeError:  # closed meanwhile: nothing to start
+            return None
         with self._lock:
             self._all.append(worker)
         return worker
@@ -249,6 +270,7 @@ class WarmExecutor:
             self._all.clear()
         for worker in workers:
             worker.stop()
+        self._starter.shutdown(wait=False)
 
     def __enter__(self) -> WarmExecutor:
         return self

@@ -20,6 +20,7 @@ import json
 import platform
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -159,20 +160,35 @@ def prerender(
     cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     log: Log = quiet,
 ) -> tuple[list[NotebookFile], SiteFiles, list[PrerenderReport]]:
-    """`docs` with the analysis and explorer notebooks run and their outputs stored."""
+    """`docs` with the analysis and explorer notebooks run and their outputs stored.
+
+    The notebooks run side by side when the executor has workers for both: each
+    is a job of its own in a fresh namespace, so the outputs are the same as one
+    after the other, and the site is ready when the longer one is done instead of
+    after both. An executor busy with other sites makes them wait their turn.
+    """
     versions = provenance()
     docs = list(docs)
+    positions = [i for i, doc in enumerate(docs) if doc.path in HOST_NOTEBOOKS]
     reports = []
     with tempfile.TemporaryDirectory(prefix="minato-prerender-") as tmp:
         folder = Path(tmp)
         files.write(folder)
-        for position, doc in enumerate(docs):
-            if doc.path not in HOST_NOTEBOOKS:
-                continue
-            log(f"pre-rendering {doc.path}")
-            docs[position], report = prerender_notebook(
-                doc, folder, executor, cell_timeout=cell_timeout, versions=versions
+
+        def run(position: int) -> tuple[NotebookFile, PrerenderReport]:
+            return prerender_notebook(
+                docs[position], folder, executor, cell_timeout=cell_timeout, versions=versions
             )
+
+        for position in positions:
+            log(f"pre-rendering {docs[position].path}")
+        if executor.size > 1 and len(positions) > 1:
+            with ThreadPoolExecutor(len(positions), thread_name_prefix="minato-prerender") as pool:
+                done = list(pool.map(run, positions))
+        else:
+            done = [run(position) for position in positions]
+        for position, (doc, report) in zip(positions, done, strict=True):
+            docs[position] = doc
             reports.append(report)
             if report.warning():
                 log(f"warning: {report.warning()}")

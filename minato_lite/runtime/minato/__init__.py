@@ -216,13 +216,42 @@ def _pandas_major(pd) -> int:
     return int(pd.__version__.split(".", 1)[0])
 
 
+#: a dataset whose file is at most this big is kept after its first `load()` (see there)
+LOAD_CACHE_BYTES = 32 * 1024 * 1024
+#: a dataset's file -> ((mtime_ns, size) of the file when read, the frame read)
+_loaded: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
 def load(name: str | None = None):
-    """The dataset as a pandas DataFrame with the dtypes it had on the host."""
+    """The dataset as a pandas DataFrame with the dtypes it had on the host.
+
+    Every call returns a frame of its own, to change at will. A dataset whose file
+    is at most `LOAD_CACHE_BYTES` is parsed once per kernel and each later call
+    gets a copy: every section of the analysis loads its dataset again, and parsing
+    the CSV and rebuilding the dtypes costs 50 to 300 times the copy. A larger file
+    is read on every call, so that the kernel never holds a second copy of a big
+    table (the browser's memory is the tight one). A file changed since it was read
+    (its time or size) is read again.
+    """
     pd = _pandas()
     entry = info(name)
+    file = DATA_DIR / entry["file"]
+    stat = file.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    kept = _loaded.get(str(file))
+    if kept is not None and kept[0] == stamp:
+        return kept[1].copy()
+    frame = _read(pd, entry, file)
+    if stat.st_size <= LOAD_CACHE_BYTES:
+        _loaded[str(file)] = (stamp, frame.copy())
+    return frame
+
+
+def _read(pd, entry: dict[str, Any], file: Path):
+    """Parse a dataset's CSV file and rebuild its columns' dtypes from the catalog."""
     columns = entry["columns"]
     raw = pd.read_csv(
-        DATA_DIR / entry["file"],
+        file,
         dtype=object,
         keep_default_na=False,
         na_values=[""],
@@ -322,6 +351,11 @@ async def ensure(*packages: str) -> None:
 #: `data` (records as dicts) is preloaded only up to this many cells: a list of dicts
 #: takes several times the memory and time of the DataFrame holding the same rows
 DATA_PRELOAD_CELLS = 500_000
+#: "0" in this environment variable: no `data` at startup. Set only by the host's warm
+#: executor (`minato_lite.execute.executor.WORKER_ENV`), which runs minato-lite's own
+#: notebooks alone, none of which reads `data` (`df`, `frames` and `load()` are theirs);
+#: the records cost more than the DataFrame they hold (35 ms for 12,600 rows x 5)
+PRELOAD_RECORDS = "MINATO_PRELOAD_RECORDS"
 
 
 def _preload_records(namespace: dict[str, Any]) -> None:
@@ -339,6 +373,8 @@ def _preload_records(namespace: dict[str, Any]) -> None:
             f"minato: `data` is not preloaded ({first['rows']:,} rows is large); "
             f"use df or minato.records({first['name']!r})"
         )
+        return
+    if os.environ.get(PRELOAD_RECORDS) == "0":  # the host's pre-rendering: see PRELOAD_RECORDS
         return
     namespace["data"] = records(first["name"])
 

@@ -265,8 +265,10 @@ def main() -> None:
     base = median(measured["floor"])
     print(f"\nfloor (a bare Pyodide worker: pandas, the CSV, its shape): {base:.1f} s")
     print(f"{'measure':<48} {'seconds':>8} {'x floor':>8}")
-    rows = [("(d) report cold: open, edit, Run -> output", median(measured["(d)"])),
-            (f"(e) report after {args.wait:.0f} s on the code: Run -> output", median(measured["(e)"]))]  # fmt: skip
+    rows = [
+        ("(d) report cold: open, edit, Run -> output", median(measured["(d)"])),
+        (f"(e) report after {args.wait:.0f} s on the code: Run -> output", median(measured["(e)"])),
+    ]
     rows += [(f"(f) JupyterLab cold, {name}", median(values)) for name, values in kernel.items()]
     for label, value in rows:
         print(f"{label:<48} {value:>8.1f} {value / base:>8.2f}")

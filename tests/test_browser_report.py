@@ -49,6 +49,11 @@ FIRST_CHART_JS = """() => {
   const img = document.querySelector('main img');
   return !!img && img.complete && img.naturalWidth > 0;
 }"""
+#: Chromium's in-memory HTTP cache (a Playwright context, as a private window) holds at most
+#: 50 MB and no entry above an eighth of it (net/disk_cache/memory/mem_backend_impl.cc): a
+#: bigger file (the precompiled pandas wheel, 7.1 MB) is fetched again by every reader of it.
+#: A normal window's disk cache keeps it.
+MEMORY_CACHE_ENTRY_LIMIT = 50 * 1024 * 1024 // 8
 WARMED_JS = "() => ['done', 'failed'].includes(document.documentElement.dataset.minatoWarmup)"
 INERT_JS = """() => ({pwned: window.__pwned ?? null,
   images: document.querySelectorAll('img[src="x"]').length})"""
@@ -223,7 +228,12 @@ def test_live_links_open_their_notebooks_warm_after_the_report_and_nothing_runs_
     # what the warm-up fetched, the live open found in the cache: no body sent again
     again = {path for path in warm if path.lstrip("/") in {u.partition("?")[0] for u in warmed}}
     again |= {path for path in warm if path.startswith("/static/pyodide/")}
-    assert again == set(), again
-    cold_total, warm_total = sum(cold.values()), sum(warm.values())
+    too_big = {path for path in again
+               if (code_report_site / path.lstrip("/")).stat().st_size > MEMORY_CACHE_ENTRY_LIMIT}  # fmt: skip
+    assert again - too_big == set(), again
+    assert all(path.endswith(".whl") for path in too_big), too_big  # no runtime file, no bundle
+    # the rest of the live open came from the cache too (the uncacheable wheels left out)
+    cold_total = sum(size for path, size in cold.items() if path not in too_big)
+    warm_total = sum(size for path, size in warm.items() if path not in too_big)
     assert cold_total > 10_000_000, cold  # the app and Pyodide with pandas
     assert warm_total < 0.1 * cold_total, sorted(warm.items(), key=lambda kv: -kv[1])[:10]

@@ -315,3 +315,17 @@ def test_pyodide_from_a_url_boots_or_fails_in_one_line(pyodide: Path, tmp_path: 
         assert done.returncode == 1, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
         assert "Pyodide did not boot" in done.stderr
+
+
+@pytest.mark.sandbox
+def test_closing_a_pool_while_a_job_waits_for_a_boot_returns_at_once(pyodide: Path) -> None:
+    from minato_lite.sandbox import SandboxError, SandboxPool
+
+    pool = SandboxPool(pyodide, workers=1, spares=1).start()
+    waiting = pool.submit("print(1)")  # no worker is booted yet: the job waits for the boot
+    time.sleep(0.5)
+    start = time.monotonic()
+    pool.close()  # kills the boot; the job must not wait out its boot timeout (300 s)
+    assert time.monotonic() - start < 10
+    with pytest.raises(SandboxError, match="closed"):
+        waiting.result(timeout=1)

@@ -22,7 +22,8 @@ import pytest
 
 from tests.support.sandbox import our_deno_processes, sandbox_pyodide
 
-pytestmark = pytest.mark.sandbox
+# one xdist worker runs the whole module: its pool runs the whole corpus at once, for every test
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("sandbox-escape")]
 
 SECRET_NAME = "MINATO_SANDBOX_TEST_SECRET"
 SECRET = "s3cret-7f1c2a-never-in-a-result"

@@ -204,6 +204,10 @@ class SandboxPool:
             booting = list(self._boots)
         for worker in booting:
             worker.kill()
+        # a killed boot puts nothing on the queue: wake each job thread that may be waiting
+        # for a worker, or shutdown() would wait out its whole `_take` timeout
+        for _ in range(self.workers):
+            self._ready.put(SandboxError("the sandbox pool was closed"))
         if self._jobs is not None:
             self._jobs.shutdown(wait=True, cancel_futures=True)
         while True:

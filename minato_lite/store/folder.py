@@ -225,7 +225,10 @@ class FolderStore(Store):
         found: list[tuple[bytes, ObjectInfo]] = []
         for key, entry in _walk(start, folder):
             if key.startswith(prefix):
-                stat = entry.stat()
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:  # deleted while listed (another collector): as S3 may
+                    continue
                 when = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
                 found.append((key.encode("utf-8"), ObjectInfo(key, stat.st_size, when)))
         found.sort(key=lambda pair: pair[0])  # as AWS S3 lists: UTF-8 byte order

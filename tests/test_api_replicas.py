@@ -51,13 +51,13 @@ def free_port() -> int:
 def replicas(s3_env, tmp_path: Path) -> Iterator:
     started: list[Replica] = []
 
-    def start(location: str, *options: str) -> Replica:
+    def start(location: str, *options: str, prerender: bool = False) -> Replica:
         port = free_port()
         log = tmp_path / f"replica-{len(started)}.log"
         with open(log, "wb") as handle:
             process = subprocess.Popen(
                 [sys.executable, "-m", "minato_lite", "api", "--sites-dir", location,
-                 "--port", str(port), "--no-prerender", *options],
+                 "--port", str(port), *([] if prerender else ["--no-prerender"]), *options],
                 stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ),
             )  # fmt: skip
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=120)
@@ -168,3 +168,39 @@ def test_a_replica_killed_mid_build_leaves_no_visible_site_and_another_cleans_up
     folder = inventory[: -len(INVENTORY)]
     stored = {i.key[len(folder) :] for i in store.list(folder)}
     assert set(listed) <= stored
+
+
+@pytest.mark.parametrize("where", ["folder", "bucket"])
+def test_a_replica_killed_between_the_answer_and_the_analysis_leaves_a_correct_report(
+    replicas, s3_env, tmp_path: Path, where: str
+):
+    """The code's answer is published first; SIGKILL before the analysis is: the report
+    is whole, says the analysis is on its way, and another replica says it never came."""
+    from minato_lite.report import ANALYSIS_PENDING_MESSAGE
+
+    location = (str(tmp_path / "sites") if where == "folder"
+                else f"s3://{s3_env.bucket}/phases-{uuid.uuid4().hex[:8]}")  # fmt: skip
+    one = replicas(location, prerender=True)
+    rows = [{"station": f"s{i % 7}", "rentals": i % 97, "rain": i % 3 == 0}
+            for i in range(3000)]  # fmt: skip
+    code = "print('ANSWER', int(df['rentals'].sum()))"
+    created = one.client.post(POST, json={"code": code, "data": rows})
+    one.process.send_signal(signal.SIGKILL)  # the answer is in: the analysis is not drawn yet
+    one.process.wait(timeout=10)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert answer["pending"] == ["analysis"]
+    store = open_store(location)
+    report = store.get(f"{answer['id']}/index.html").decode()
+    assert report.rstrip().endswith("</html>")  # whole, never torn
+    assert ANALYSIS_PENDING_MESSAGE in report
+    assert "<img" not in report.split('id="analysis"', 1)[1]  # not drawn: said so, not faked
+    notebooks = {k.key.rsplit("/", 1)[-1] for k in store.list(f"{answer['id']}/files/")}
+    assert {"analysis.ipynb", "code.ipynb", "explorer.ipynb"} <= notebooks  # live links work
+    other = replicas(location, "--stale-after", "2s")
+    meta = other.client.get(f"api/sites/{answer['id']}").json()
+    assert meta["analysis_state"] in ("pending", "not completed"), meta
+    wait_until(lambda: other.client.get(f"api/sites/{answer['id']}").json()["analysis_state"]
+               == "not completed", "the analysis to be said not completed", timeout=30)  # fmt: skip
+    time.sleep(3)  # past --stale-after: the sweep keeps a complete site
+    assert other.client.get(f"api/sites/{answer['id']}").status_code == 200

@@ -228,8 +228,8 @@ def test_live_links_open_their_notebooks_warm_after_the_report_and_nothing_runs_
     # what the warm-up fetched, the live open found in the cache: no body sent again
     again = {path for path in warm if path.lstrip("/") in {u.partition("?")[0] for u in warmed}}
     again |= {path for path in warm if path.startswith("/static/pyodide/")}
-    too_big = {path for path in again
-               if (code_report_site / path.lstrip("/")).stat().st_size > MEMORY_CACHE_ENTRY_LIMIT}  # fmt: skip
+    sizes = {path: (code_report_site / path.lstrip("/")).stat().st_size for path in again}
+    too_big = {path for path, size in sizes.items() if size > MEMORY_CACHE_ENTRY_LIMIT}
     assert again - too_big == set(), again
     assert all(path.endswith(".whl") for path in too_big), too_big  # no runtime file, no bundle
     # the rest of the live open came from the cache too (the uncacheable wheels left out)

@@ -329,3 +329,32 @@ def test_closing_a_pool_while_a_job_waits_for_a_boot_returns_at_once(pyodide: Pa
     assert time.monotonic() - start < 10
     with pytest.raises(SandboxError, match="closed"):
         waiting.result(timeout=1)
+
+
+@pytest.mark.sandbox
+def test_a_job_waiting_for_a_boot_takes_it_unwarmed_and_still_draws_and_idle_ones_are_warmed(
+    pyodide: Path,
+) -> None:
+    from minato_lite.sandbox import SandboxPool
+
+    said: list[str] = []
+    with SandboxPool(pyodide, workers=1, spares=1, log=said.append) as pool:
+        # submitted while the only worker boots: it takes it as soon as pandas is in
+        drawn = pool.run(CHART, [SALES])
+        assert drawn.ok, drawn.error
+        assert len(images(drawn)) == 1  # matplotlib imported by the job itself
+        pool.wait_warm()
+        # nothing waited for the replacement: it imported matplotlib before it was offered
+        again = pool.run(CHART, [SALES])
+        assert again.ok and len(images(again)) == 1
+    boots = [line for line in said if line.startswith("sandbox worker")]
+    assert "warmed" not in boots[0] and "warmed in" in boots[1], boots
+
+
+def test_the_pool_is_sized_by_cores_and_memory() -> None:
+    from minato_lite.sandbox.pool import WORKER_BYTES, adaptive_size
+
+    assert adaptive_size(cores=2, available=23 * 1024**3) == 2  # one per core
+    assert adaptive_size(cores=16, available=12 * WORKER_BYTES) == 6  # half the memory
+    assert adaptive_size(cores=8, available=WORKER_BYTES) == 1  # never none
+    assert adaptive_size(cores=3, available=0) == 3  # memory unknown: by cores

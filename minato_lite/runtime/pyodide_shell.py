@@ -254,25 +254,34 @@ def _fontlist_path():
 
 
 def prepare(preload, fontlist=None):
-    """Before any job: import what the pool preloads, so a job finds it warm.
+    """Before any job: import pandas, so a job finds it warm (`warm` does the rest).
 
     `fontlist`: matplotlib's font cache from an earlier boot, which saves building it
-    (seconds) again. Returns the cache this boot built, for the host to keep, or None.
+    (seconds) again: written now, so even a job that imports matplotlib itself finds it.
     """
     sys.meta_path.append(_InlineBackend())
     os.environ["MPLBACKEND"] = f"module://{INLINE_BACKEND}"
     names = set(preload)
     if "pandas" in names:
         import pandas  # noqa: F401
-    if "matplotlib" not in names:
+    if "matplotlib" in names and fontlist:
+        path = _fontlist_path()
+        if path and not os.path.exists(path):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(fontlist)
+
+
+def warm(preload):
+    """While no job waits for this worker: import matplotlib (a second or more), so a job
+    that draws finds it warm. Returns the font cache this import built, for the host to
+    keep (it ran before any job: no code could have written it), or None."""
+    if "matplotlib" not in set(preload):
         return None
     path = _fontlist_path()
-    if fontlist and path and not os.path.exists(path):
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(fontlist)
+    built = bool(path) and not os.path.exists(path)
     import matplotlib.pyplot  # noqa: F401
 
-    if fontlist or not path or not os.path.exists(path):
+    if not built or not os.path.exists(path):
         return None
     with open(path, encoding="utf-8") as handle:
         return handle.read()

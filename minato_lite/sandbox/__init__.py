@@ -127,7 +127,8 @@ def run_job(job: Job, limits: Limits, *, pyodide: PyodideSpec, log: Log) -> Sand
     worker = WorkerProcess(deno, dist, preload=cold_preload(code))
     try:
         worker.wait_ready()
-        log(f"sandbox booted in {worker.boot_seconds:.1f}s")
+        worker.warm()  # imports matplotlib when the code uses it (keeping its font cache)
+        log(f"sandbox booted in {worker.boot_seconds + (worker.warm_seconds or 0):.1f}s")
         return worker.run(job, limits)
     finally:
         worker.kill()

@@ -136,6 +136,8 @@ class WorkerProcess:
         self.files = self.folder / "files"
         self.started = time.perf_counter()
         self.boot_seconds: float | None = None
+        #: seconds `warm` took (None: not warmed)
+        self.warm_seconds: float | None = None
         self.peak_rss = 0
         matplotlib = pyodide.entry("matplotlib") or {}
         self._fonts = FontCache.for_wheel(matplotlib.get("sha256"))
@@ -224,8 +226,6 @@ class WorkerProcess:
         message = self._next(time.perf_counter() + timeout, memory=None)
         if isinstance(message, dict) and message.get("type") == "ready":
             self.boot_seconds = time.perf_counter() - self.started
-            if message.get("fontlist"):
-                self._fonts.keep(message["fontlist"])
             return
         self.kill()
         if isinstance(message, dict) and message.get("type") == "boot_error":
@@ -236,6 +236,21 @@ class WorkerProcess:
             detail = self._stderr.reason() or f"exit code {self._proc.wait()}"
             why = f"the Deno worker stopped while booting ({detail})"
         raise SandboxError(why)
+
+    def warm(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Import what only some jobs need (matplotlib), before any job; a booted worker
+        that is not warmed still runs any job, importing it then. SandboxError if it died."""
+        started = time.perf_counter()
+        self._send({"type": "warm"})
+        message = self._next(started + timeout, memory=None)
+        if isinstance(message, dict) and message.get("type") == "warmed":
+            if message.get("fontlist"):
+                self._fonts.keep(message["fontlist"])
+            self.warm_seconds = time.perf_counter() - started
+            return
+        self.kill()
+        detail = self._stderr.reason() or str(message)
+        raise SandboxError(f"the Deno worker stopped while warming ({detail})")
 
     def run(self, job: Job, limits: Limits) -> SandboxResult:
         """Give the booted worker `job`; the result, whatever the code does."""

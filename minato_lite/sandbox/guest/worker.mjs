@@ -4,8 +4,10 @@
 // undone by the code it runs (Python modules, files in the in-memory FS, JavaScript
 // globals all die with it). The host boots spares ahead of time to hide the cost.
 //
-// Protocol: JSON lines. stdin: a boot message, later one job message. stdout: "ready"
-// (or "boot_error"), then one "result" carrying the job's nonce. Nothing else ever
+// Protocol: JSON lines. stdin: a boot message, then maybe a "warm" message, then one job
+// message. stdout: "ready" (or "boot_error"), "warmed" after a "warm", then one "result"
+// carrying the job's nonce. A "warm" imports what a job may need but most do not
+// (matplotlib): the host sends it only while no job is waiting for this worker. Nothing else ever
 // writes to stdout: console output goes to stderr, Pyodide's low-level output is
 // collected into the result. Code and data arrive only as data (JSON, files).
 
@@ -97,9 +99,9 @@ async function boot(config) {
   }
   const namespace = py.globals.get("dict")();
   py.runPython(config.executor, { globals: namespace, filename: "<minato-sandbox>" });
-  const fontlist = namespace.get("prepare")(py.toPy(config.preload), config.fontlist ?? null);
+  namespace.get("prepare")(py.toPy(config.preload), config.fontlist ?? null);
   const seconds = (performance.now() - started) / 1000;
-  return { py, runJob: namespace.get("run_job"), problems, seconds, fontlist: fontlist ?? null };
+  return { py, runJob: namespace.get("run_job"), warm: namespace.get("warm"), problems, seconds };
 }
 
 async function runJob(sandbox, job) {
@@ -147,8 +149,18 @@ async function main() {
     send({ type: "boot_error", message: describe(error) });
     return;
   }
-  send({ type: "ready", seconds: sandbox.seconds, problems: sandbox.problems, fontlist: sandbox.fontlist });
-  const job = await readMessage();
+  send({ type: "ready", seconds: sandbox.seconds, problems: sandbox.problems });
+  let job = await readMessage();
+  if (job !== null && job.type === "warm") {
+    let fontlist = null;
+    try {
+      fontlist = sandbox.warm(sandbox.py.toPy(config.preload)) ?? null;
+    } catch (error) {
+      log("warming failed:", describe(error));  // the job imports what it needs itself
+    }
+    send({ type: "warmed", fontlist });
+    job = await readMessage();
+  }
   if (job === null) return;
   const nonce = job.nonce;
   try {

@@ -177,6 +177,52 @@ def cdn_reachable() -> bool:
     return True
 
 
+LIVE_EVENTS_JS = """() => {
+  window.__live = [];
+  document.addEventListener('minato:live', (event) => window.__live.push({
+    state: event.detail, at: performance.now(),
+    warmup: document.documentElement.dataset.minatoWarmup}));
+}"""
+WINDOW_FETCHES_JS = """() => {
+  const starting = window.__live.find((e) => e.state === 'starting');
+  const after = window.__live.find((e) => e.at > starting.at && e.state !== 'starting');
+  // the warm-up's downloads are fetch() calls of the page (the worker's own are not here)
+  const begun = performance.getEntriesByType('resource')
+    .filter((r) => r.initiatorType === 'fetch' && r.startTime > starting.at
+                   && r.startTime < after.at).map((r) => r.name);
+  return {warmup: starting.warmup, begun, end: after.state};
+}"""
+
+
+def test_the_warm_up_for_jupyterlab_waits_while_live_python_starts_in_the_report(
+    code_report_site: Path, serve_site, browser, outside_proxy
+):
+    """A reader who runs a cell chose the report: its start does not share two cores with
+    downloads for JupyterLab. The warm-up stops taking new files, then finishes."""
+    server = serve_site(code_report_site)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    watch = OffOriginWatch(context, outside_proxy, server.url)
+    try:
+        context.add_init_script(script=f"({DEVICE_JS})(2)")
+        context.add_init_script(script=f"({LIVE_EVENTS_JS})()")
+        page = context.new_page()
+        page.goto(server.url + "index.html")
+        page.wait_for_function(LIVE_READY_JS)
+        page.wait_for_function("() => document.documentElement.dataset.minatoWarmup")
+        run_and_wait(page, 1)
+        seen = page.evaluate(WINDOW_FETCHES_JS)
+        assert seen["warmup"] == "running", seen  # it had files left to fetch when Run came
+        assert seen["end"] == "ready", seen
+        assert seen["begun"] == [], seen  # the page began no download while Python started
+        page.wait_for_function(
+            "() => document.documentElement.dataset.minatoWarmup === 'done'", timeout=120_000
+        )
+        assert page.evaluate("() => document.documentElement.dataset.minatoWarmupPaused") is None
+        assert watch.outside() == []
+    finally:
+        context.close()
+
+
 def test_live_cells_run_on_the_cdns_pyodide_where_it_is_reachable(
     tmp_path: Path, serve_site, page_for
 ):

@@ -52,6 +52,8 @@ function loadVendor(config) {
 }
 
 function setStatus(text, state) {
+  // minato-warmup.js pauses its downloads for JupyterLab while Python starts here
+  document.dispatchEvent(new CustomEvent("minato:live", { detail: state }));
   if (statusLine === null) return;
   statusLine.textContent = text;
   statusLine.dataset.state = state;

@@ -44,6 +44,7 @@ from benchmarks.common import distribution  # noqa: E402
 from benchmarks.report_first import first_output, held_out  # noqa: E402
 from minato_lite import build_site  # noqa: E402
 from minato_lite.pyodide.distribution import PyodideDistribution  # noqa: E402
+from minato_lite.pyodide.scientific import build_scientific  # noqa: E402
 from minato_lite.site.kernel_patch import BUNDLE_DIR, patch_kernel_start  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.traffic import counting_server  # noqa: E402
@@ -218,7 +219,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pyodide", help="the site's distribution (default: the stand-in)")
-    parser.add_argument("--uncompiled", help="the same distribution without bytecode (--steps)")
+    parser.add_argument("--uncompiled", help="the same distribution without bytecode (--steps; "
+                        "default: the stand-in's recipe built here without it)")  # fmt: skip
     parser.add_argument("--steps", action="store_true", help="measure each start step alone")
     parser.add_argument("--wait", type=float, default=10.0, help="seconds of reading for (e)")
     parser.add_argument("--timeout", type=float, default=300.0)
@@ -232,9 +234,10 @@ def main() -> None:
         sites = {"all steps": site}
         if args.steps:
             src = Path(args.uncompiled) if args.uncompiled else None
-            if src is not None:
-                sites["without bytecode"] = variant(site, folder, steps=("drive", "jedi"),
-                                                    jedi_preload=False, pyodide=src)  # fmt: skip
+            if src is None:  # the stand-in's recipe without bytecode, built here (minutes)
+                src = build_scientific(folder / "uncompiled", bytecode=False).folder
+            sites["without bytecode"] = variant(site, folder, steps=("drive", "jedi"),
+                                                jedi_preload=False, pyodide=src)  # fmt: skip
             sites["without the drive step"] = variant(site, folder, steps=("jedi",),
                                                       jedi_preload=False, pyodide=None)  # fmt: skip
             sites["without the jedi step"] = variant(site, folder, steps=("drive",),

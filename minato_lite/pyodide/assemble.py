@@ -41,6 +41,7 @@ from .lockfile import (
     verify,
     write_lockfile,
 )
+from .untar import extract_all
 
 
 def _run(cmd: list[str], what: str) -> None:
@@ -69,7 +70,7 @@ def fetch_core(version: str = PYODIDE_VERSION, *, log: Log = quiet) -> Path:
         if not tarballs:
             raise EnvironmentProblem("npm pack pyodide produced no archive")
         with tarfile.open(tarballs[0]) as archive:
-            archive.extractall(tmp, filter="data")
+            extract_all(archive, Path(tmp))
         try:
             os.replace(Path(tmp) / "package", target)
         except OSError:

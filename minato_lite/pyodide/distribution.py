@@ -43,6 +43,7 @@ from .lockfile import (
     runtime_file_names,
     sha256_of,
 )
+from .untar import UnsafeArchive, extract_all
 
 CDN_URL = f"{PYODIDE_CDN_URL}/{ENTRY_MODULE}"
 #: where a self-hosted distribution sits in a site, and the URL the kernel loads it from
@@ -312,9 +313,9 @@ def _unpacked(archive: Path, log: Log) -> Path:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
     try:
         with tarfile.open(archive) as opened:
-            opened.extractall(staging, filter="data")
+            extract_all(opened, staging)
         os.replace(staging, target)
-    except (tarfile.TarError, OSError) as exc:
+    except (tarfile.TarError, OSError, UnsafeArchive) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if target.is_dir():  # another build unpacked the same archive meanwhile
             return target

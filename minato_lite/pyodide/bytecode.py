@@ -189,17 +189,24 @@ def stdlib_is_compiled(folder: Path) -> bool:
         return any(name.endswith(".pyc") for name in archive.namelist())
 
 
+#: how every Deno that runs Pyodide starts (the compiler's here, the sandbox's workers): no
+#: prompt, no config, lock file or npm of the folder it runs in; its permissions follow
+DENO_RUN = (
+    "run",
+    "--no-prompt",
+    "--no-config",
+    "--no-lock",
+    "--no-npm",
+    # Pyodide 0.27's pyodide.asm.js is CommonJS; Deno treats .js as ESM otherwise
+    "--unstable-detect-cjs",
+)
+
+
 def deno_command(deno: str, folder: Path) -> list[str]:
     """`deno run` for the compiler: read and write `folder`, nothing else."""
     return [
         deno,
-        "run",
-        "--no-prompt",
-        "--no-config",
-        "--no-lock",
-        "--no-npm",
-        # Pyodide 0.27's pyodide.asm.js is CommonJS; Deno treats .js as ESM otherwise
-        "--unstable-detect-cjs",
+        *DENO_RUN,
         "--deny-net",
         "--deny-import",
         f"--allow-read={folder}",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..log import Log, quiet
-from ..pyodide.bytecode import find_deno
+from ..pyodide.bytecode import DENO_RUN, find_deno
 from ..pyodide.choice import Default, PyodideSpec, choose
 from ..pyodide.distribution import PyodideDistribution
 from ..resources import pyodide_shell
@@ -57,13 +57,7 @@ def command(deno: str, pyodide: PyodideDistribution, folder: Path) -> list[str]:
     readable = [str(folder)] + ([str(pyodide.folder)] if pyodide.folder else [])
     args = [
         deno,
-        "run",
-        "--no-prompt",
-        "--no-config",
-        "--no-lock",
-        "--no-npm",
-        # Pyodide 0.27's pyodide.asm.js is CommonJS; Deno treats .js as ESM otherwise
-        "--unstable-detect-cjs",
+        *DENO_RUN,
         f"--allow-read={','.join(readable)}",
     ]
     if pyodide.host:

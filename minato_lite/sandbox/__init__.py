@@ -128,7 +128,7 @@ def run_job(job: Job, limits: Limits, *, pyodide: PyodideSpec, log: Log) -> Sand
     try:
         worker.wait_ready()
         worker.warm()  # imports matplotlib when the code uses it (keeping its font cache)
-        log(f"sandbox booted in {worker.boot_seconds + (worker.warm_seconds or 0):.1f}s")
+        log(f"sandbox booted in {(worker.boot_seconds or 0) + (worker.warm_seconds or 0):.1f}s")
         return worker.run(job, limits)
     finally:
         worker.kill()

@@ -17,18 +17,15 @@ import pytest
 
 from minato_lite import build_site
 from minato_lite.publish.deployment import Deployment
-from minato_lite.report import LIVE_ANALYSIS
 from tests.conftest import OffOriginWatch
-from tests.support import lab
 from tests.support.meter import ByteMeter
+from tests.support.visits import visit_then_go_live
 
 pytestmark = pytest.mark.browser
 
 #: the issue's budget for a second site of a deployment, beyond its own data and notebooks
 SECOND_VISIT_BUDGET = 1_000_000
 CSV = "city,visitors\nOsaka,120\nKyoto,85\nNara,40\n"
-WARMUP_STATE = "() => document.documentElement.dataset.minatoWarmup"
-WARMED_JS = f"() => ['done', 'failed', 'skipped'].includes(({WARMUP_STATE})())"
 
 
 def test_a_second_site_of_a_bucket_deployment_costs_only_its_own_files(
@@ -52,24 +49,14 @@ def test_a_second_site_of_a_bucket_deployment_costs_only_its_own_files(
         costs = {}
         live_after_warmup = 0
         for name in ("first", "second"):
-            meter.reset()
-            page = context.new_page()
-            page.set_default_timeout(90_000)
             start = time.perf_counter()
-            page.goto(f"{meter.url}/{s3_env.bucket}/{prefix}/{name}/index.html")  # the report
-            assert page.locator("h1").count() == 1
-            # the warm-up fetches the shared app's bundles and Pyodide where the lab loads them
-            page.wait_for_function(WARMED_JS, timeout=120_000)
-            assert page.evaluate(WARMUP_STATE) == "done"
-            warmed = meter.reset()
-            page.get_by_role("link", name=LIVE_ANALYSIS, exact=True).click()
-            lab.wait_for_notebook(page)
-            ran = lab.append_and_run(
-                page, "print(minato.datasets(), minato.records(minato.datasets()[0])[1])"
+            warmed, live, ran = visit_then_go_live(
+                context,
+                f"{meter.url}/{s3_env.bucket}/{prefix}/{name}/index.html",
+                meter,
+                "print(minato.datasets(), minato.records(minato.datasets()[0])[1])",
             )
-            assert f"'city': '{name.capitalize()}'" in ran.text, ran.text
-            page.close()
-            live = meter.reset()
+            assert f"'city': '{name.capitalize()}'" in ran, ran
             if name == "first":
                 live_after_warmup = live
                 assert warmed > 10_000_000, warmed  # the app's bundles and Pyodide with pandas

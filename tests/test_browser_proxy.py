@@ -10,6 +10,7 @@ no channel from any place sends a byte to a listener on another port.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -17,15 +18,19 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from minato_lite.publish.deployment import Deployment
 from minato_lite.resources import REPO_DIR
 from minato_lite.serve.api import Settings, create_app
 from minato_lite.serve.static import BackgroundServer
 from minato_lite.site.csp import content_security_policy
+from tests.support.meter import ByteMeter
 from tests.support.needs import unavailable
+from tests.support.visits import visit_then_go_live
 from tests.test_browser_exfiltration import Listener, print_table, try_every_place
 
 pytestmark = pytest.mark.browser
@@ -68,8 +73,12 @@ def nginx(tmp_path: Path):
         folder = tmp_path / "nginx"
         folder.mkdir()
         conf = folder / "nginx.conf"
+        # run as root, nginx's workers become `nobody`, who cannot enter pytest's 0700
+        # temporary folders: a response larger than its memory buffers, read slowly by
+        # the browser, was cut short where nginx failed to open its temp file
+        workers = "user root;\n" if os.geteuid() == 0 else ""
         conf.write_text(
-            f"daemon off;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+            f"daemon off;\n{workers}pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
             "events {}\nhttp {\n"
             f"  access_log {folder}/access.log;\n"
             f"  client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;\n"
@@ -96,6 +105,10 @@ def nginx(tmp_path: Path):
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
+    # a failure of nginx's own (a temp file it cannot write) cuts responses short
+    log = tmp_path / "nginx" / "error.log"
+    serious = re.findall(r".*\[(?:crit|alert|emerg)\].*", log.read_text()) if log.exists() else []
+    assert serious == [], serious
 
 
 ROWS = [{"region": region, "units": n} for n, region in enumerate(["North", "South"] * 6)]
@@ -142,4 +155,60 @@ def test_a_bucket_site_behind_the_documented_proxy_runs_on_its_origin_and_sends_
             context.close()
     finally:
         listener.close()
+        api.close()
+
+
+#: the issue's budget for a second site on its own origin, beyond its own data and notebooks
+SIBLING_VISIT_BUDGET = 300_000
+
+
+def test_a_second_site_on_its_own_origin_costs_its_own_files_and_at_most_0_3_mb_more(
+    s3_env, nginx, assembled_pyodide: Path, browser
+):
+    """The shared copy on `assets.sites.localhost` serves every `*.sites.localhost` site.
+
+    The meter sits between the proxy and SeaweedFS, so it counts what the browser
+    did not find in its cache (a revalidation's answer included).
+    """
+    port = free_port()
+    prefix = f"sib-{uuid.uuid4().hex[:8]}"
+    location = f"s3://{s3_env.bucket}/{prefix}"
+    settings = Settings(sites_dir=location, public_url=f"http://{{site}}.sites.localhost:{port}/",
+                        pyodide=str(assembled_pyodide), prerender=False)  # fmt: skip
+    api = BackgroundServer(create_app(settings)).start()
+    endpoint = urlsplit(s3_env.endpoint)
+    meter = ByteMeter((endpoint.hostname or "127.0.0.1", endpoint.port or 80))
+    nginx(port, meter.url, f"{s3_env.bucket}/{prefix}")
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        made = [httpx.post(api.url + "api/insights/python-sandbox", timeout=300,
+                           json={"code": "print(len(df))", "execute": False,
+                                 "data": [{**row, "site": name} for row in ROWS]}).json()
+                for name in ("first", "second")]  # fmt: skip
+        urls = [m["url"] for m in made]
+        assert all(u.startswith("http://") and ".sites.localhost:" in u for u in urls), urls
+        failed: list[tuple[str, int]] = []
+        hosts: set[str] = set()
+        context.on("response", lambda r: failed.append((r.url, r.status)) if r.status >= 400
+                   else None)  # fmt: skip
+        context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+        costs = []
+        for name, url in zip(("first", "second"), urls, strict=True):
+            warmed, live, ran = visit_then_go_live(
+                context, url, meter, "print(minato.records(minato.datasets()[0])[0]['site'])"
+            )
+            assert ran.strip().endswith(name), ran
+            costs.append(warmed + live)
+        store = Deployment.open(location).store
+        own = sum(i.size for i in store.list(f"{made[1]['id']}/files/"))
+        print(f"\nfirst site {costs[0] / 1e6:.2f} MB; second site {costs[1] / 1e3:.0f} KB "
+              f"(its data and notebooks: {own / 1e3:.0f} KB)")  # fmt: skip
+        assert costs[0] > 10_000_000, costs  # the app's bundles and Pyodide, once
+        assert costs[1] - own <= SIBLING_VISIT_BUDGET, (costs, own)
+        assert failed == [], failed
+        expected = {urlsplit(u).netloc for u in urls} | {f"assets.sites.localhost:{port}"}
+        assert hosts - {""} <= expected, hosts
+    finally:
+        context.close()
+        meter.close()
         api.close()

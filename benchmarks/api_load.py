@@ -205,8 +205,9 @@ def chat_run(checkout: Path, env: dict[str, str], pyodide: str, body: dict) -> d
     return {"answers": answers, "analyses": analyses, "burst": burst}
 
 
-def chat(env: dict[str, str], pyodide: str, baseline: Path | None,
-         baseline_pyodide: str | None = None) -> None:
+def chat(
+    env: dict[str, str], pyodide: str, baseline: Path | None, baseline_pyodide: str | None = None
+) -> None:
     """The `--chat` figures (see the module's docstring)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     import pandas as pd
@@ -233,6 +234,7 @@ def chat(env: dict[str, str], pyodide: str, baseline: Path | None,
         print(f"burst of 10 at once: statuses {statuses}, "
               f"p95 {percentile([s for s, _ in burst], 0.95):.2f} s")  # fmt: skip
         if run is not this:
+
             def ratio(pick, run: dict = run) -> str:
                 return f"{pick(this) / pick(run):.2f}x"
 
@@ -319,7 +321,8 @@ def main() -> None:
             print(
                 f"service memory: {figures['start_rss']:.0f} MiB at start, "
                 f"{figures['end_rss']:.0f} MiB after {args.builds} builds; with its workers "
-                f"{figures['end_tree']:.0f} MiB", flush=True
+                f"{figures['end_tree']:.0f} MiB",
+                flush=True,
             )
 
 

@@ -84,10 +84,14 @@ def storage(bucket: str, dist: Path, work: Path) -> None:
     folder_data = sum(p.stat().st_size for p in (site1 / "files").rglob("*") if p.is_file())
     print(f"  self-contained, folder        {mb(folder_solo)} per site")
     print(f"  self-contained, S3 (gzip)     {mb(s3_solo)} per site ({s3_solo_n} objects)")
-    print(f"  deployment site, folder       {mb(folder_site)} per site "
-          f"(data + notebooks {mb(folder_data)}, the rest {mb(folder_site - folder_data)})")
-    print(f"  deployment site, S3 (gzip)    {mb(s3_site)} per site ({s3_site_n} objects; "
-          f"data + notebooks {mb(s3_data)}, the rest {mb(s3_site - s3_data)})")
+    print(
+        f"  deployment site, folder       {mb(folder_site)} per site "
+        f"(data + notebooks {mb(folder_data)}, the rest {mb(folder_site - folder_data)})"
+    )
+    print(
+        f"  deployment site, S3 (gzip)    {mb(s3_site)} per site ({s3_site_n} objects; "
+        f"data + notebooks {mb(s3_data)}, the rest {mb(s3_site - s3_data)})"
+    )
     print(f"  shared once per deployment    {mb(s3_shared)} in S3 ({s3_shared_n} objects)")
 
 

@@ -151,6 +151,7 @@ def minato_side(csv_folder: Path, frames_folder: Path, names: list[str]) -> dict
     from minato_lite.inputs.readers import load_inputs
     from minato_lite.runtime.minato import insights as findings
     from minato_lite.runtime.minato import semantic
+
     frames_folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in names:

@@ -259,16 +259,21 @@ def main() -> None:
                     measured["floor"].append(floor(browser, server.url, args.timeout))
                     measured["(d)"].append(report_cold(browser, server.url, args.timeout))
                     measured["(e)"].append(
-                        report_after_reading(browser, server.url, args.wait, args.timeout))
-                    print(f"run {run + 1}: " + "  ".join(
-                        f"{k} {v[-1]:.1f} s" for k, v in measured.items()), flush=True)
+                        report_after_reading(browser, server.url, args.wait, args.timeout)
+                    )
+                    print(
+                        f"run {run + 1}: "
+                        + "  ".join(f"{k} {v[-1]:.1f} s" for k, v in measured.items()),
+                        flush=True,
+                    )
             for name, variant_site in sites.items():
                 with counting_server(variant_site) as (server, _counter):
                     for _run in range(args.runs):
                         kernel[name].append(lab_cold(browser, server.url, args.timeout))
                         if name == "without bytecode":  # the floor as the issue measured it
                             measured.setdefault("floor without bytecode", []).append(
-                                floor(browser, server.url, args.timeout))
+                                floor(browser, server.url, args.timeout)
+                            )
                 print(f"(f) {name}: " + ", ".join(f"{s:.1f} s" for s in kernel[name]), flush=True)
             browser.close()
     base = median(measured["floor"])

@@ -119,8 +119,12 @@ class MinatoAddon(BaseAddon):
             name="site",
             doc="the minato site, staged in place as `minato-lite build` stages one: contents, "
             "kernel settings, page scripts and kernel patches, the report and its warm-up",
-            file_dep=[out / JUPYTERLITE_JSON, out / "lab" / "index.html",
-                      *self._paths(section, "inputs"), *self._paths(section, "code")],
+            file_dep=[
+                out / JUPYTERLITE_JSON,
+                out / "lab" / "index.html",
+                *self._paths(section, "inputs"),
+                *self._paths(section, "code"),
+            ],
             uptodate=[doit.tools.config_changed({"digest": prepared.files.digest()})],
             actions=[(self.stage, [out, prepared])],
         )

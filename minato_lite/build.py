@@ -259,8 +259,10 @@ def connect_origins(given: Iterable[str]) -> list[str]:
     found = []
     for value in given:
         parts = urlsplit(str(value))
-        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc or (
-            parts.path not in ("", "/") or parts.query or parts.fragment
+        if (
+            parts.scheme not in ("http", "https", "ws", "wss")
+            or not parts.netloc
+            or (parts.path not in ("", "/") or parts.query or parts.fragment)
         ):
             raise UserError(f"--allow-connect {value!r}: give an origin, like https://api.example")
         found.append(f"{parts.scheme}://{parts.netloc.lower()}")

@@ -91,7 +91,7 @@ HOSTILE_HTML = (
     "<img src=x onerror=\"window.__pwned = 2; alert('onerror ran')\">"
     "<b>bold survives</b>"
 )
-REPORT_CODE = f'''# %% Revenue
+REPORT_CODE = f"""# %% Revenue
 df["revenue"] = df["units"] * df["unit_price"]
 print("ANSWER total revenue", round(float(df["revenue"].sum()), 2))
 
@@ -101,7 +101,7 @@ class Hostile:
         return {HOSTILE_HTML!r}
 
 display(Hostile())
-'''
+"""
 
 
 @pytest.fixture(scope="session")

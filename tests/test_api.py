@@ -371,9 +371,7 @@ def test_the_seeds_request_opens_from_its_html_answer_and_its_code_runs_with_pan
 
 
 @pytest.mark.sandbox
-def test_execute_true_answers_with_the_sandboxs_outputs_and_the_site_opens_with_them(
-    api, tmp_path
-):
+def test_execute_true_answers_with_the_sandboxs_outputs_and_the_site_opens_with_them(api, tmp_path):
     from tests.support.sandbox import sandbox_pyodide
 
     canary = tmp_path / "canary.txt"

@@ -126,9 +126,7 @@ def test_two_replicas_on_one_bucket_create_read_delete_and_expire(replicas, s3_e
     assert list(open_store(location).list(f"{later['id']}/")) == []
 
 
-def test_a_replica_killed_mid_build_leaves_no_visible_site_and_another_cleans_up(
-    replicas, s3_env
-):
+def test_a_replica_killed_mid_build_leaves_no_visible_site_and_another_cleans_up(replicas, s3_env):
     # a fresh prefix: the first build stores the shared app (seconds), so the kill lands
     # in the middle of a publish
     location = f"s3://{s3_env.bucket}/k-{uuid.uuid4().hex[:10]}"

@@ -228,7 +228,9 @@ def test_sites_on_their_own_origins_cannot_read_or_delete_each_other_nor_send_an
             # from the first site's kernel: the second's data, storage and deletion
             page.goto(first + "lab/index.html?path=code.ipynb")
             lab.wait_for_notebook(page)
-            reach = lab.append_and_run(page, f"""
+            reach = lab.append_and_run(
+                page,
+                f"""
 import js, pyodide.http
 found = {{}}
 for name, url, method in (("data", {secret!r}, "GET"),
@@ -240,7 +242,9 @@ for name, url, method in (("data", {secret!r}, "GET"),
         found[name] = "refused"
 names = [db.name for db in (await js.indexedDB.databases())]
 print("REACH", sorted(found.items()), sorted(names))
-""", timeout_s=120)
+""",
+                timeout_s=120,
+            )
             assert "REACH [('data', 'refused'), ('delete', 'refused')]" in reach.text, reach.text
             stores = reach.text.split("REACH", 1)[1]
             marker = tmp_path / "sites" / made[1]["id"] / "minato-site.json"

@@ -227,8 +227,10 @@ def test_live_cells_run_on_the_cdns_pyodide_where_it_is_reachable(
     tmp_path: Path, serve_site, page_for
 ):
     if not cdn_reachable():
-        pytest.skip(f"the Pyodide CDN ({CDN_URL}) is not reachable from here: run this test on a "
-                    "machine that reaches it to try live cells on Pyodide 314.0.6")
+        pytest.skip(
+            f"the Pyodide CDN ({CDN_URL}) is not reachable from here: run this test on a "
+            "machine that reaches it to try live cells on Pyodide 314.0.6"
+        )
     from minato_lite import build_site
     from minato_lite.resources import REPO_DIR
 

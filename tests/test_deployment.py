@@ -349,9 +349,7 @@ def test_bad_output_locations_are_one_line_errors(tmp_path: Path, args, code, sa
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_missing_bucket_or_missing_keys_fail_before_any_work(
-    s3_env, tmp_path: Path, monkeypatch
-):
+def test_a_missing_bucket_or_missing_keys_fail_before_any_work(s3_env, tmp_path: Path, monkeypatch):
     missing = run_cli("build", str(SALES), "-o", "s3://no-such-bucket-here/x")
     assert missing.returncode == 2 and "does not exist" in missing.stderr, missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1

@@ -156,9 +156,7 @@ def squeeze(value: str) -> str:
     return re.sub(r"[\x00-\x20\x7f]", "", value).lower()
 
 
-def assert_inert(
-    page: str, scripts: tuple[str, ...] = (), modules: tuple[str, ...] = ()
-) -> Audit:
+def assert_inert(page: str, scripts: tuple[str, ...] = (), modules: tuple[str, ...] = ()) -> Audit:
     """No active markup anywhere: the config script, the deferred `scripts` and `modules`
     given to the page (by their URLs), our style and metas, nothing else."""
     audit = Audit(page)

@@ -162,7 +162,7 @@ class Deployment:
             busy = set(self._in_flight)
         running = set(busy)  # publishes with a fresh pending marker, in any process
         for info in list(self.store.list(PENDING)):
-            name = info.key[len(PENDING):].removesuffix(".json")
+            name = info.key[len(PENDING) :].removesuffix(".json")
             if name in busy or now - info.last_modified.timestamp() < self.stale_seconds:
                 running.add(name)
                 continue
@@ -176,7 +176,7 @@ class Deployment:
             self.store.delete([info.key])
         if ttl_seconds:
             for info in list(self.store.list(SITES)):
-                name = info.key[len(SITES):].removesuffix(".json")
+                name = info.key[len(SITES) :].removesuffix(".json")
                 if name in busy or not SITE_NAME.fullmatch(name) or name in RESERVED:
                     continue
                 if now - info.last_modified.timestamp() > ttl_seconds:

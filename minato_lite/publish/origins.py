@@ -78,7 +78,7 @@ class SiteOrigins:
     @property
     def host_suffix(self) -> str:
         """What every site's host ends with: `.sites.localhost:8080` (port included)."""
-        return urlsplit(self.template).netloc[len(PLACEHOLDER):]
+        return urlsplit(self.template).netloc[len(PLACEHOLDER) :]
 
     def label_of(self, host: str) -> str | None:
         """The site name (or `ASSETS`) a request's Host names; None for any other host."""

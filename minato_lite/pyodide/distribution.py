@@ -299,6 +299,7 @@ def file_digest(source: Path | bytes) -> bytes:
             _DIGESTS[key] = known
     return known
 
+
 def _unpacked(archive: Path, log: Log) -> Path:
     """The cache folder holding `archive` unpacked (done once, atomically)."""
     stat = archive.stat()

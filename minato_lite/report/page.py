@@ -242,7 +242,11 @@ def render_report(
     if code is not None:
         href = live_url(code.path, lab)
         rendered = render_notebook(
-            code.notebook.cells, charts=charts, id_prefix="code", live_href=href, show_code=True,
+            code.notebook.cells,
+            charts=charts,
+            id_prefix="code",
+            live_href=href,
+            show_code=True,
             skip_tags=frozenset({TEMPLATE_ONLY, INTRO}),
         )
         status = _code_status(code.notebook, href, code.path)
@@ -287,8 +291,11 @@ def render_report(
     safe_title = html_text(title)
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        + (f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">\n'
-           if policy else "")
+        + (
+            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">\n'
+            if policy
+            else ""
+        )
         + '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{safe_title}</title>\n{CONFIG_SCRIPT}\n{deferred}<style>{CSS}</style>\n"
         "</head>\n<body>\n"
@@ -297,7 +304,8 @@ def render_report(
         "with the outputs they had when the site was built; Python also runs live in your "
         "browser.</p></header>\n"
         f'<main id="main">\n{answer}\n{_nav(sections, live_links, lab)}\n'
-        + "\n".join(bodies) + "\n</main>\n"
+        + "\n".join(bodies)
+        + "\n</main>\n"
         "<footer><p>Made with minato-lite: a static report of notebooks run at build time. "
         "Outputs shown here are inert; the live notebooks recompute them.</p></footer>\n"
         "</body>\n</html>\n"

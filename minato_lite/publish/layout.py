@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cache import entry_files
 from ..errors import EnvironmentProblem
 from ..pyodide.lockfile import ENTRY_MODULE
 from ..site.kernel_patch import BUNDLE_DIR, patch_worker_urls, worker_url_key
@@ -187,9 +188,8 @@ def site_app_files(app: Path, links: SharedLinks) -> dict[str, Path | bytes]:
     stops: a JupyterLite that loads them differently needs this looked at again.
     """
     files: dict[str, Path | bytes] = {}
-    for path in sorted(app.rglob("*")):
-        rel = path.relative_to(app).as_posix()
-        if not path.is_file() or not SITE_LOCAL.match(rel):
+    for rel, path in entry_files(app):
+        if not SITE_LOCAL.match(rel):
             continue
         if rel.endswith(".html") or INLINE_MOVED.search(rel):  # a page, or its moved script
             html, changed = _rewrite_page(path.read_text("utf-8"), rel, app, links)

@@ -24,6 +24,7 @@ publish that is about to use them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -32,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..cache import entry_files
 from ..log import Log, quiet
 from ..pyodide.distribution import PyodideDistribution, file_digest
 from ..store import Store, upload_for
@@ -83,9 +85,14 @@ def _digest(files: Mapping[str, Path | bytes]) -> str:
 
 def app_set(app: Path) -> SharedSet:
     """The cached app as a shared set (its files are read once per process, then remembered)."""
-    files: dict[str, Path | bytes] = {
-        p.relative_to(app).as_posix(): p for p in sorted(app.rglob("*")) if p.is_file()
-    }
+    stat = app.stat()
+    return _app_set(app, stat.st_ino, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _app_set(app: Path, _inode: int, _mtime_ns: int) -> SharedSet:
+    """An app in the cache never changes once in place: its set is made once per process."""
+    files: dict[str, Path | bytes] = dict(entry_files(app))
     return SharedSet("app", _digest(files), files)
 
 

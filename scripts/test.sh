@@ -5,6 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/lint-imports
 .venv/bin/mypy
 # two workers on two cores: every Chromium test (marked `browser`) in one xdist group, run one

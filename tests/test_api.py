@@ -16,9 +16,10 @@ import pytest
 
 from minato_lite.report import LIVE_ANALYSIS
 from minato_lite.resources import REPO_DIR
-from minato_lite.serve.api import Settings, create_app, prefers_html, sweep
-from minato_lite.serve.static import BackgroundServer, make_server
+from minato_lite.serve.api import prefers_html, sweep
+from minato_lite.serve.static import make_server
 from tests.support import lab
+from tests.support.api_servers import api_servers
 
 ROWS = [{"region": "North", "units": 3}, {"region": "South", "units": 5}]
 POST = "api/insights/python-sandbox"
@@ -26,17 +27,8 @@ POST = "api/insights/python-sandbox"
 
 @pytest.fixture
 def api(tmp_path):
-    servers = []
-
-    def start(**options) -> tuple[httpx.Client, Settings]:
-        settings = Settings(sites_dir=tmp_path / "sites", **options)
-        server = BackgroundServer(create_app(settings)).start()
-        servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=120), settings
-
-    yield start
-    for server in servers:
-        server.close()
+    with api_servers(tmp_path) as start:
+        yield start
 
 
 def payload(**overrides) -> dict:

@@ -40,6 +40,7 @@ from minato_lite.report import ANALYSIS_PENDING_MESSAGE
 from minato_lite.serve.api import Settings, create_app
 from minato_lite.serve.api.state import ApiState
 from minato_lite.serve.static import BackgroundServer
+from tests.support.api_servers import api_servers
 from tests.support.cli import run_cli
 
 MB = 1024 * 1024
@@ -156,19 +157,8 @@ def is_positive_integer(text: str | None) -> bool:
 
 @pytest.fixture
 def api(tmp_path):
-    """An API on 127.0.0.1 in this process (as in test_api.py)."""
-    servers: list[BackgroundServer] = []
-
-    def start(**options) -> tuple[httpx.Client, Settings]:
-        options.setdefault("prerender", False)
-        settings = Settings(sites_dir=options.pop("sites_dir", tmp_path / "sites"), **options)
-        server = BackgroundServer(create_app(settings)).start()
-        servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=120), settings
-
-    yield start
-    for server in servers:
-        server.close()
+    with api_servers(tmp_path, prerender=False) as start:
+        yield start
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""The package's shape, checked: what import-linter cannot say about private names.
+"""The package's shape, checked: what import-linter cannot say.
 
 `lint-imports` (run by ./scripts/test.sh) keeps the stages layered and acyclic;
-this test keeps each stage's private names its own: a name with a leading
-underscore may be imported only inside the subpackage that defines it.
+these tests keep each stage's private names its own (a name with a leading
+underscore may be imported only inside the subpackage that defines it), and
+every module and function under the sizes past which it holds several jobs.
 """
 
 from __future__ import annotations
@@ -82,3 +83,35 @@ def test_every_stage_says_what_it_owns_and_what_it_may_import() -> None:
     for init in sorted(PACKAGE_DIR.glob("*/__init__.py")):
         doc = ast.get_docstring(ast.parse(init.read_text("utf-8"))) or ""
         assert "May import" in doc or "may import" in doc, init
+
+
+#: sizes the package keeps under (issue 27): past them a module or function does several jobs
+MAX_MODULE_LINES = 800
+MAX_FUNCTION_LINES = 100
+
+
+def oversized(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text("utf-8")
+        name = path.relative_to(root.parent).as_posix()
+        if text.count("\n") > MAX_MODULE_LINES:
+            found.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{name}:{node.lineno} {node.name}(): {length} lines")
+    return found
+
+
+def test_no_module_over_800_lines_and_no_function_over_100() -> None:
+    assert oversized(PACKAGE_DIR) == []
+
+
+def test_the_size_check_sees_a_long_function(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (package / "long.py").write_text(f"def long():\n{body}\n", "utf-8")
+    assert oversized(package) == [f"pkg/long.py:1 long(): {MAX_FUNCTION_LINES + 1} lines"]

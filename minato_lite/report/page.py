@@ -206,6 +206,25 @@ def _section(ident: str, name: str, body: str) -> str:
     )
 
 
+def _analysis_intro(link: str, *, ran: bool, pending: bool) -> str:
+    """What the analysis section says first: computed at build, still being drawn, or not run."""
+    if ran:
+        return (
+            '<p class="live-note">The charts and tables below were computed when this site '
+            f"was built. Code is folded under each step; to run or change it, {link}.</p>"
+        )
+    if pending:
+        return (
+            f'<p class="status pending" role="status"><strong>'
+            f"{html_text(ANALYSIS_PENDING_MESSAGE)}</strong> Meanwhile, {link}: it runs "
+            "live in your browser.</p>"
+        )
+    return (
+        f'<p class="status not-run"><strong>{html_text(ANALYSIS_NOT_RUN_MESSAGE)}'
+        f"</strong> To see them, {link}: it runs live in your browser.</p>"
+    )
+
+
 def render_report(
     title: str,
     datasets: Sequence[Mapping[str, Any]],
@@ -267,22 +286,7 @@ def render_report(
             show_code=not ran,  # without outputs, the code is all there is to read
         )
         link = _link(href, f"open {analysis.path} in JupyterLab")
-        if ran:
-            intro = (
-                '<p class="live-note">The charts and tables below were computed when this site '
-                f"was built. Code is folded under each step; to run or change it, {link}.</p>"
-            )
-        elif analysis_pending:
-            intro = (
-                f'<p class="status pending" role="status"><strong>'
-                f"{html_text(ANALYSIS_PENDING_MESSAGE)}</strong> Meanwhile, {link}: it runs "
-                "live in your browser.</p>"
-            )
-        else:
-            intro = (
-                f'<p class="status not-run"><strong>{html_text(ANALYSIS_NOT_RUN_MESSAGE)}'
-                f"</strong> To see them, {link}: it runs live in your browser.</p>"
-            )
+        intro = _analysis_intro(link, ran=ran, pending=analysis_pending)
         sections.append(("analysis", "Analysis", rendered.headings))
         bodies.append(_section("analysis", "Analysis", intro + rendered.html))
         live_links.insert(0, (LIVE_ANALYSIS, href))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support import lab
 
@@ -27,8 +28,10 @@ def test_charts_and_tables_show_before_the_kernel_is_ready_and_the_kernel_then_r
     assert status in ("", "progress"), f"kernel status {status!r} when the first chart showed"
     assert chart.evaluate("img => img.decode().then(() => img.naturalWidth)") > 100
     assert page.locator(FIRST_TABLE).count() >= 1
-    intro = page.locator(f"{lab.NOTEBOOK} .jp-MarkdownOutput").first.inner_text()
-    assert "computed when this site was built" in intro
+    # JupyterLab renders Markdown asynchronously (its parser, marked, is imported lazily on
+    # first use), so a cell's Markdown may still be an empty box when a PNG output shows
+    intro = page.locator(f"{lab.NOTEBOOK} .jp-MarkdownOutput").first
+    expect(intro).to_contain_text("computed when this site was built", timeout=30_000)
     prompts = page.locator(f"{lab.CELL}.jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
     assert prompts and prompts[0].strip() == "[1]:", prompts
 

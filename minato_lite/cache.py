@@ -53,21 +53,26 @@ def link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def entry_identity(entry: Path) -> tuple[Path, int, int]:
+    """What tells one complete cache entry from another at the same path (a key to remember
+    what was read of it by): entries never change once renamed into place, and one put
+    in its place anew is another folder, with another inode and mtime."""
+    stat = entry.stat()
+    return entry, stat.st_ino, stat.st_mtime_ns
+
+
 def entry_files(entry: Path) -> tuple[tuple[str, Path], ...]:
     """Every file of a complete cache entry, as (posix path inside it, path), sorted.
 
-    Entries never change once renamed into place, so the walk is remembered per
-    process for as long as the same folder (its inode and mtime) is there: a batch
-    of 50 sites walked the app's few hundred files twice per site (40% of a site's
-    build without pre-rendering).
+    The walk is remembered per process by `entry_identity`: a batch of 50 sites
+    walked the app's few hundred files twice per site (40% of a site's build
+    without pre-rendering).
     """
-    stat = entry.stat()
-    return _entry_files(str(entry), stat.st_ino, stat.st_mtime_ns)
+    return _entry_files(*entry_identity(entry))
 
 
 @functools.lru_cache(maxsize=32)
-def _entry_files(entry: str, _inode: int, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
-    root = Path(entry)
+def _entry_files(root: Path, _inode: int, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
     return tuple(
         (path.relative_to(root).as_posix(), path)
         for path in sorted(root.rglob("*"))

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..cache import entry_files
+from ..cache import entry_files, entry_identity
 from ..log import Log, quiet
 from ..pyodide.distribution import PyodideDistribution, file_digest
 from ..store import Store, upload_for
@@ -85,8 +85,7 @@ def _digest(files: Mapping[str, Path | bytes]) -> str:
 
 def app_set(app: Path) -> SharedSet:
     """The cached app as a shared set (its files are read once per process, then remembered)."""
-    stat = app.stat()
-    return _app_set(app, stat.st_ino, stat.st_mtime_ns)
+    return _app_set(*entry_identity(app))
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,9 +25,8 @@ import pytest
 
 from minato_lite.publish.deployment import Deployment
 from minato_lite.resources import REPO_DIR
-from minato_lite.serve.api import Settings, create_app
-from minato_lite.serve.static import BackgroundServer
 from minato_lite.site.csp import content_security_policy
+from tests.support.api_servers import api_servers
 from tests.support.meter import ByteMeter
 from tests.support.needs import unavailable
 from tests.support.visits import visit_then_go_live
@@ -111,25 +110,31 @@ def nginx(tmp_path: Path):
     assert serious == [], serious
 
 
+@pytest.fixture
+def api(tmp_path: Path):
+    """In-process APIs that store in the bucket and pre-render nothing (the browser opens them)."""
+    with api_servers(tmp_path, prerender=False) as start:
+        yield start
+
+
 ROWS = [{"region": region, "units": n} for n, region in enumerate(["North", "South"] * 6)]
 
 
 def test_a_bucket_site_behind_the_documented_proxy_runs_on_its_origin_and_sends_nothing_out(
-    s3_env, nginx, code_report_site: Path, browser, outside_proxy
+    s3_env, nginx, api, code_report_site: Path, browser, outside_proxy
 ):
     from tests.support.sandbox import sandbox_pyodide
 
     port = free_port()
     prefix = f"proxy-{uuid.uuid4().hex[:8]}"
     origins = f"http://{{site}}.sites.localhost:{port}/"
-    settings = Settings(sites_dir=f"s3://{s3_env.bucket}/{prefix}", public_url=origins,
-                        pyodide=str(sandbox_pyodide()), prerender=False)  # fmt: skip
-    api = BackgroundServer(create_app(settings)).start()
+    client, _ = api(sites_dir=f"s3://{s3_env.bucket}/{prefix}", public_url=origins,
+                    pyodide=str(sandbox_pyodide()))  # fmt: skip
     nginx(port, s3_env.endpoint, f"{s3_env.bucket}/{prefix}")
     listener = Listener()
     try:
-        made = httpx.post(api.url + "api/insights/python-sandbox", timeout=300,
-                          json={"code": "print(len(df))", "data": ROWS}).json()  # fmt: skip
+        made = client.post("api/insights/python-sandbox", timeout=300,
+                           json={"code": "print(len(df))", "data": ROWS}).json()  # fmt: skip
         site = made["url"].removesuffix("index.html")
         assert site == f"http://{made['id']}.sites.localhost:{port}/"
         host = site.split("/")[2]
@@ -155,7 +160,6 @@ def test_a_bucket_site_behind_the_documented_proxy_runs_on_its_origin_and_sends_
             context.close()
     finally:
         listener.close()
-        api.close()
 
 
 #: the issue's budget for a second site on its own origin, beyond its own data and notebooks
@@ -163,7 +167,7 @@ SIBLING_VISIT_BUDGET = 300_000
 
 
 def test_a_second_site_on_its_own_origin_costs_its_own_files_and_at_most_0_3_mb_more(
-    s3_env, nginx, assembled_pyodide: Path, browser
+    s3_env, nginx, api, assembled_pyodide: Path, browser
 ):
     """The shared copy on `assets.sites.localhost` serves every `*.sites.localhost` site.
 
@@ -173,17 +177,16 @@ def test_a_second_site_on_its_own_origin_costs_its_own_files_and_at_most_0_3_mb_
     port = free_port()
     prefix = f"sib-{uuid.uuid4().hex[:8]}"
     location = f"s3://{s3_env.bucket}/{prefix}"
-    settings = Settings(sites_dir=location, public_url=f"http://{{site}}.sites.localhost:{port}/",
-                        pyodide=str(assembled_pyodide), prerender=False)  # fmt: skip
-    api = BackgroundServer(create_app(settings)).start()
+    client, _ = api(sites_dir=location, public_url=f"http://{{site}}.sites.localhost:{port}/",
+                    pyodide=str(assembled_pyodide))  # fmt: skip
     endpoint = urlsplit(s3_env.endpoint)
     meter = ByteMeter((endpoint.hostname or "127.0.0.1", endpoint.port or 80))
     nginx(port, meter.url, f"{s3_env.bucket}/{prefix}")
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
-        made = [httpx.post(api.url + "api/insights/python-sandbox", timeout=300,
-                           json={"code": "print(len(df))", "execute": False,
-                                 "data": [{**row, "site": name} for row in ROWS]}).json()
+        made = [client.post("api/insights/python-sandbox", timeout=300,
+                            json={"code": "print(len(df))", "execute": False,
+                                  "data": [{**row, "site": name} for row in ROWS]}).json()
                 for name in ("first", "second")]  # fmt: skip
         urls = [m["url"] for m in made]
         assert all(u.startswith("http://") and ".sites.localhost:" in u for u in urls), urls
@@ -211,4 +214,3 @@ def test_a_second_site_on_its_own_origin_costs_its_own_files_and_at_most_0_3_mb_
     finally:
         context.close()
         meter.close()
-        api.close()
